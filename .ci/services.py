@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Start and stop kakou's local services without Docker: Apache Kafka (KRaft) and Redis.
+
+    python .ci/services.py up            # both; idempotent; waits until each answers
+    python .ci/services.py down          # stops what this script started
+    python .ci/services.py stop kafka    # one service (tests use this to cut the uplink)
+    python .ci/services.py start kafka
+    python .ci/services.py status
+    python .ci/services.py env           # the KAFKA_BOOTSTRAP_SERVERS / REDIS_URL to export
+
+Kafka's jars come from Maven Central through the committed ``.ci/kafka/pom.xml`` and run on the
+machine's Java 17; Redis is Debian's ``redis-server`` (installed with apt when missing, as root).
+Data, logs and pid files live in ``.services/`` (git-ignored). Ports come from KAKOU_KAFKA_PORT,
+KAKOU_KAFKA_CONTROLLER_PORT and KAKOU_REDIS_PORT. When KAFKA_BOOTSTRAP_SERVERS or REDIS_URL is set,
+that service is taken to exist already and nothing is started for it. Standard library only, so it
+runs before any virtual environment exists.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".services"
+POM = ROOT / ".ci" / "kafka" / "pom.xml"
+KAFKA_PORT = int(os.environ.get("KAKOU_KAFKA_PORT", "9092"))
+CONTROLLER_PORT = int(os.environ.get("KAKOU_KAFKA_CONTROLLER_PORT", "9093"))
+REDIS_PORT = int(os.environ.get("KAKOU_REDIS_PORT", "6379"))
+KAFKA_HEAP = os.environ.get("KAKOU_KAFKA_HEAP", "512m")
+
+KAFKA_PROPERTIES = """\
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:{controller}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs={data}
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=8
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.check.interval.ms=60000
+"""
+
+LOG4J2 = """\
+<Configuration status="WARN">
+  <Appenders>
+    <File name="file" fileName="{log}"><PatternLayout pattern="[%d] %p %m (%c)%n"/></File>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka" level="INFO"/>
+    <Logger name="org.apache.kafka" level="WARN"/>
+    <Root level="WARN"><AppenderRef ref="file"/></Root>
+  </Loggers>
+</Configuration>
+"""
+
+
+def say(msg: str) -> None:
+    print(f"[services] {msg}", flush=True)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def read_pid(name: str) -> int | None:
+    try:
+        pid = int((STATE / f"{name}.pid").read_text())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+
+
+def wait_until(check, what: str, timeout: float, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    sys.exit(f"[services] {what} did not come up within {timeout:.0f}s\n{tail}")
+
+
+# --- Kafka -----------------------------------------------------------------------------------
+
+def kafka_classpath() -> str:
+    libs = STATE / "kafka" / "libs"
+    marker = libs / ".complete"
+    if not marker.exists() or marker.read_text() != POM.read_text():
+        if shutil.which("mvn") is None:
+            sys.exit("[services] Maven (mvn) is needed to fetch Kafka from Maven Central; install it")
+        say("resolving Apache Kafka from Maven Central (first run only)")
+        shutil.rmtree(libs, ignore_errors=True)
+        subprocess.run(
+            ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+             f"-DoutputDirectory={libs}"], check=True,
+        )
+        marker.write_text(POM.read_text())
+    return os.pathsep.join(str(p) for p in sorted(libs.glob("*.jar")))
+
+
+def kafka_broker_started(log: Path, since: int) -> bool:
+    if not port_open(KAFKA_PORT) or not log.exists():
+        return False
+    with log.open("rb") as fh:
+        fh.seek(since)
+        text = fh.read()
+    return b"Kafka Server started" in text or b"] started (kafka.server" in text
+
+
+def start_kafka() -> None:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        say(f"kafka: using KAFKA_BOOTSTRAP_SERVERS={os.environ['KAFKA_BOOTSTRAP_SERVERS']}")
+        return
+    if read_pid("kafka") and port_open(KAFKA_PORT):
+        say(f"kafka: already running on 127.0.0.1:{KAFKA_PORT}")
+        return
+    if port_open(KAFKA_PORT):
+        sys.exit(f"[services] port {KAFKA_PORT} is taken by another process; set KAKOU_KAFKA_PORT")
+    if shutil.which("java") is None:
+        sys.exit("[services] Java 17+ is needed to run Kafka; install a JDK (e.g. openjdk-17-jre-headless)")
+    home = STATE / "kafka"
+    data = home / "data"
+    home.mkdir(parents=True, exist_ok=True)
+    classpath = kafka_classpath()
+    props = home / "server.properties"
+    props.write_text(KAFKA_PROPERTIES.format(port=KAFKA_PORT, controller=CONTROLLER_PORT, data=data))
+    log = home / "kafka.log"
+    (home / "log4j2.xml").write_text(LOG4J2.format(log=log))
+    java = ["java", f"-Xms{KAFKA_HEAP}", f"-Xmx{KAFKA_HEAP}", "-XX:+UseG1GC",
+            f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}", "-cp", classpath]
+    if not (data / "meta.properties").exists():
+        cluster = (home / "cluster.id")
+        if not cluster.exists():
+            cluster_id = subprocess.run(java + ["kafka.tools.StorageTool", "random-uuid"],
+                                        check=True, capture_output=True, text=True).stdout.strip()
+            cluster.write_text(cluster_id)
+        subprocess.run(java + ["kafka.tools.StorageTool", "format", "-t", cluster.read_text().strip(),
+                               "-c", str(props), "--ignore-formatted"],
+                       check=True, capture_output=True, text=True)
+    since = log.stat().st_size if log.exists() else 0
+    out = (home / "stdout.log").open("ab")
+    proc = subprocess.Popen(java + ["kafka.Kafka", str(props)], stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    (STATE / "kafka.pid").write_text(str(proc.pid))
+    say(f"kafka: starting (pid {proc.pid}), log {log}")
+    wait_until(lambda: proc.poll() is None and kafka_broker_started(log, since)
+               or proc.poll() is not None, "kafka", 120, log)
+    if proc.poll() is not None:
+        sys.exit(f"[services] kafka exited with {proc.returncode}; see {log} and {home/'stdout.log'}")
+    say(f"kafka: ready on 127.0.0.1:{KAFKA_PORT}")
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+def redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit("[services] redis-server is missing; install Debian's redis-server package")
+    say("redis: installing Debian's redis-server")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=env)
+    return shutil.which("redis-server") or sys.exit("[services] redis-server still missing after apt")
+
+
+def redis_ping() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_redis() -> None:
+    if os.environ.get("REDIS_URL"):
+        say(f"redis: using REDIS_URL={os.environ['REDIS_URL']}")
+        return
+    if read_pid("redis") and redis_ping():
+        say(f"redis: already running on 127.0.0.1:{REDIS_PORT}")
+        return
+    if port_open(REDIS_PORT):
+        sys.exit(f"[services] port {REDIS_PORT} is taken by another process; set KAKOU_REDIS_PORT")
+    binary = redis_binary()
+    home = STATE / "redis"
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "redis.log"
+    proc = subprocess.Popen(
+        [binary, "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--dir", str(home),
+         "--appendonly", "yes", "--save", "", "--daemonize", "no", "--logfile", str(log)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    (STATE / "redis.pid").write_text(str(proc.pid))
+    wait_until(lambda: redis_ping() or proc.poll() is not None, "redis", 30, log)
+    if proc.poll() is not None:
+        sys.exit(f"[services] redis exited with {proc.returncode}; see {log}")
+    say(f"redis: ready on 127.0.0.1:{REDIS_PORT} (AOF on)")
+
+
+# --- common ----------------------------------------------------------------------------------
+
+def stop(name: str, port: int) -> None:
+    pid = read_pid(name)
+    if pid is None:
+        say(f"{name}: not running (nothing started by this script)")
+        return
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and read_pid(name):
+        time.sleep(0.2)
+    if read_pid(name):
+        os.killpg(pid, signal.SIGKILL)
+        time.sleep(0.5)
+    while port_open(port) and time.monotonic() < deadline + 10:
+        time.sleep(0.2)
+    (STATE / f"{name}.pid").unlink(missing_ok=True)
+    say(f"{name}: stopped")
+
+
+STARTERS = {"kafka": start_kafka, "redis": start_redis}
+PORTS = {"kafka": KAFKA_PORT, "redis": REDIS_PORT}
+
+
+def env_lines() -> list[str]:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{KAFKA_PORT}")
+    redis = os.environ.get("REDIS_URL", f"redis://127.0.0.1:{REDIS_PORT}/0")
+    return [f"export KAFKA_BOOTSTRAP_SERVERS={kafka}", f"export REDIS_URL={redis}"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=["up", "down", "start", "stop", "status", "env"])
+    parser.add_argument("service", nargs="?", choices=sorted(STARTERS), help="default: all")
+    args = parser.parse_args()
+    STATE.mkdir(exist_ok=True)
+    names = [args.service] if args.service else ["redis", "kafka"]
+    if args.action in ("up", "start"):
+        for name in names:
+            STARTERS[name]()
+    elif args.action in ("down", "stop"):
+        for name in reversed(names):
+            stop(name, PORTS[name])
+    elif args.action == "status":
+        for name in names:
+            state = "running" if read_pid(name) and port_open(PORTS[name]) else "stopped"
+            print(f"{name}: {state} (127.0.0.1:{PORTS[name]})")
+    else:
+        print("\n".join(env_lines()))
+
+
+if __name__ == "__main__":
+    main()
