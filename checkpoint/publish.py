@@ -1,0 +1,146 @@
+"""Spool-then-send: events go to the local spool, and a background thread drains it to Kafka.
+
+The spool entry is removed only after the broker acknowledged it (acks=all, idempotent producer),
+so a lost uplink or a broker restart costs latency, never events. Re-sends after a failure can
+duplicate a message on the topic; every event carries an ``event_id`` and consumers de-duplicate.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from pydantic import BaseModel
+
+from checkpoint.contracts import encode
+from checkpoint.settings import kafka_bootstrap
+from checkpoint.spool import Spool, SpooledEvent
+from checkpoint.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UplinkStatus:
+    online: bool = False
+    published: int = 0
+    failures: int = 0
+    last_error: str | None = None
+
+
+class Publisher:
+    """Durable publisher for one edge box; ``publish`` never blocks on the network."""
+
+    def __init__(self, spool: Spool, bootstrap: str | None = None, *, batch_size: int = 500,
+                 send_timeout_s: float = 15.0, max_backoff_s: float = 5.0) -> None:
+        self._spool = spool
+        self._bootstrap = bootstrap or kafka_bootstrap()
+        self._batch_size = batch_size
+        self._send_timeout_s = send_timeout_s
+        self._max_backoff_s = max_backoff_s
+        self._producer: KafkaProducer | None = None
+        self._topics_ready = False
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.status = UplinkStatus()
+        self._thread = threading.Thread(target=self._drain_forever, name="kakou-uplink", daemon=True)
+        self._thread.start()
+
+    def publish(self, topic: str, key: str, event: BaseModel) -> None:
+        self._spool.put(topic, key.encode("utf-8"), encode(event))
+        self._wake.set()
+
+    def depth(self) -> int:
+        return self._spool.depth()
+
+    def wait_drained(self, timeout_s: float) -> bool:
+        """Block until everything spooled so far is acknowledged, or the timeout passes."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._spool.depth() == 0:
+                return True
+            self._wake.set()
+            time.sleep(0.1)
+        return self._spool.depth() == 0
+
+    def close(self) -> None:
+        """Stop the uplink thread; whatever is not yet acknowledged stays spooled for next start."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=self._send_timeout_s + 5)
+        self._drop_producer()
+
+    def _drain_forever(self) -> None:
+        backoff = 0.2
+        while not self._stop.is_set():
+            batch = self._spool.peek(self._batch_size)
+            if not batch:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            acked = self._send(batch)
+            if acked:
+                self._spool.remove(acked)
+                self.status.published += len(acked)
+            if len(acked) == len(batch):
+                backoff = 0.2
+                continue
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, self._max_backoff_s)
+
+    def _send(self, batch: list[SpooledEvent]) -> list[int]:
+        """Send a batch in order; return the seqs of the acknowledged prefix."""
+        acked: list[int] = []
+        try:
+            producer = self._connect()
+            futures = [producer.send(e.topic, key=e.key, value=e.value) for e in batch]
+            producer.flush(timeout=self._send_timeout_s)
+            for event, future in zip(batch, futures):
+                future.get(timeout=0)
+                acked.append(event.seq)
+            self._mark_online()
+            return acked
+        except KafkaError as exc:
+            self._mark_offline(exc)
+            # A fresh producer after a failure: the idempotent sequence state of the old one may be
+            # poisoned; duplicates this could cause are removed downstream by event_id.
+            self._drop_producer()
+            return acked
+
+    def _connect(self) -> KafkaProducer:
+        if not self._topics_ready:
+            ensure_topics(self._bootstrap)
+            self._topics_ready = True
+        if self._producer is None:
+            self._producer = KafkaProducer(
+                bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
+                linger_ms=5, max_block_ms=int(self._send_timeout_s * 1000),
+                request_timeout_ms=int(self._send_timeout_s * 500),
+                delivery_timeout_ms=int(self._send_timeout_s * 1000),
+                reconnect_backoff_max_ms=2_000, client_id="kakou-edge",
+            )
+        return self._producer
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=0)
+            except Exception:  # noqa: BLE001 - closing a broken client must not kill the uplink
+                log.debug("closing producer failed", exc_info=True)
+            self._producer = None
+
+    def _mark_online(self) -> None:
+        if not self.status.online:
+            log.info("uplink to Kafka at %s is up", self._bootstrap)
+        self.status.online = True
+
+    def _mark_offline(self, exc: Exception) -> None:
+        if self.status.online or self.status.last_error is None:
+            log.warning("uplink to Kafka at %s is down (%s); spooling, %d waiting",
+                        self._bootstrap, exc, self._spool.depth())
+        self.status.online = False
+        self.status.failures += 1
+        self.status.last_error = f"{type(exc).__name__}: {exc}"
