@@ -1,0 +1,98 @@
+"""The checkpoint's YAML config, validated into typed models with documented defaults.
+
+Errors name the file and the key (``configs/x.yaml: cameras.0.direction: ...``) so a crew setting
+up a box at the roadside can fix it without reading code.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from checkpoint.contracts import Direction
+from checkpoint.plates import REGIONS
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message says which file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CameraConfig(_Strict):
+    id: Annotated[str, Field(min_length=1, description="camera id, unique on this box")]
+    source: str = Field(description="video file, rtsp:// or http:// URL, or a device index like '0'")
+    lane: str = "1"
+    direction: Direction = Direction.UNKNOWN
+    plate_region: str | None = Field(
+        default=None, description="grammar for plates read here (cn, eu, us, br, ro); none: any")
+    roi: list[tuple[int, int]] | None = Field(
+        default=None, description="polygon (pixels) where plates are read; none: whole frame")
+    detect_every: int = Field(default=2, ge=1, description="run the reader on every n-th frame")
+
+    @model_validator(mode="after")
+    def _check(self) -> CameraConfig:
+        if self.plate_region is not None and self.plate_region not in REGIONS:
+            raise ValueError(f"plate_region must be one of {', '.join(REGIONS)}")
+        if self.roi is not None and len(self.roi) < 3:
+            raise ValueError("roi needs at least 3 points")
+        return self
+
+
+class TrackConfig(_Strict):
+    max_gap_s: float = Field(default=1.0, gt=0, description="a track ends after this long unseen")
+    max_track_s: float = Field(default=60.0, gt=0, description="emit a passage after this long anyway")
+    max_distance: float = Field(default=0.15, gt=0,
+                                description="largest jump between reads, as a share of frame width")
+    min_reads: int = Field(default=2, ge=1, description="reads needed before a track is a vehicle")
+
+
+class CheckpointConfig(_Strict):
+    checkpoint_id: Annotated[str, Field(min_length=1)]
+    home_region: str | None = None
+    location: tuple[float, float] | None = Field(default=None, description="(lat, lon)")
+    spool_dir: Path = Field(default=Path(".spool"), description="overridden by KAKOU_SPOOL_DIR")
+    evidence_dir: Path = Field(default=Path(".evidence"), description="overridden by KAKOU_EVIDENCE_DIR")
+    evidence_retention_hours: float = Field(default=72.0, gt=0)
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    cameras: list[CameraConfig] = Field(min_length=1)
+    track: TrackConfig = TrackConfig()
+
+    @model_validator(mode="after")
+    def _unique_cameras(self) -> CheckpointConfig:
+        ids = [c.id for c in self.cameras]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"camera ids must be unique, got {ids}")
+        return self
+
+    def with_env(self) -> CheckpointConfig:
+        """Apply the deployment's environment (docker volumes) over the file's paths."""
+        updates = {}
+        if os.environ.get("KAKOU_SPOOL_DIR"):
+            updates["spool_dir"] = Path(os.environ["KAKOU_SPOOL_DIR"])
+        if os.environ.get("KAKOU_EVIDENCE_DIR"):
+            updates["evidence_dir"] = Path(os.environ["KAKOU_EVIDENCE_DIR"])
+        return self.model_copy(update=updates)
+
+
+def load_config(path: str | Path) -> CheckpointConfig:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        return CheckpointConfig.model_validate(data).with_env()
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+                 for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None

@@ -1,0 +1,65 @@
+"""The synthetic clip is what the demo and the pipeline tests run on: it must open, match its truth
+file, and decode to the same frames for the same seed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+cv2 = pytest.importorskip("cv2")
+np = pytest.importorskip("numpy")
+pytest.importorskip("PIL")
+
+from checkpoint.sampleclip import ClipTruth, render_clip  # noqa: E402
+
+PLATES = ("KA 482 BC", "GD 37 TRN")
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(path))
+    assert cap.isOpened()
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return frames
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ClipTruth]:
+    path = tmp_path_factory.mktemp("clip") / "a.mp4"
+    return path, render_clip(path, plates=PLATES, seed=3)
+
+
+def test_clip_opens_with_expected_size_and_length(clip: tuple[Path, ClipTruth]) -> None:
+    path, truth = clip
+    frames = _frames(path)
+    assert len(frames) == truth.frames
+    assert frames[0].shape == (truth.height, truth.width, 3) == (540, 960, 3)
+
+
+def test_truth_describes_the_plates_and_round_trips(clip: tuple[Path, ClipTruth]) -> None:
+    path, truth = clip
+    assert [v.plate for v in truth.vehicles] == ["KA482BC", "GD37TRN"]
+    assert [v.printed for v in truth.vehicles] == list(PLATES)
+    assert all(0 < v.enters_s < v.leaves_s < truth.frames / truth.fps for v in truth.vehicles)
+    on_disk = Path(f"{path}.truth.json").read_text(encoding="utf-8")
+    assert ClipTruth.from_json(on_disk) == truth
+    assert ClipTruth.from_json(truth.to_json()) == truth
+
+
+def test_same_seed_gives_identical_frames(clip: tuple[Path, ClipTruth], tmp_path: Path) -> None:
+    path, truth = clip
+    again = render_clip(tmp_path / "b.mp4", plates=PLATES, seed=3)
+    assert again.vehicles == truth.vehicles
+    first, second = _frames(path), _frames(tmp_path / "b.mp4")
+    for index in (0, len(first) // 2):
+        np.testing.assert_array_equal(first[index], second[index])
+
+
+def test_rejects_plates_that_are_not_latin_alphanumerics(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="plate"):
+        render_clip(tmp_path / "c.mp4", plates=("KA-482",))

@@ -1,0 +1,68 @@
+import numpy as np
+
+from checkpoint.config import TrackConfig
+from checkpoint.read import PlateRead
+from checkpoint.track import Tracker
+
+CFG = TrackConfig(max_gap_s=1.0, max_track_s=10.0, max_distance=0.1, min_reads=2)
+WIDTH = 1000  # max jump = 100 px
+
+
+def read(text: str, x: float, y: float, conf: float = 0.9) -> PlateRead:
+    corners = np.array([[x, y], [x + 80, y], [x + 80, y + 20], [x, y + 20]], dtype=np.float32)
+    return PlateRead(text, conf, corners)
+
+
+def test_a_moving_plate_is_one_track_that_ends_when_unseen():
+    tracker = Tracker(CFG, WIDTH)
+    for i in range(5):
+        assert tracker.update(i * 0.1, i, [read("KA482BC", 100, 100 + 30 * i)]) == []
+    ended = tracker.update(2.0, 20, [])
+    assert len(ended) == 1
+    assert [s.frame_index for s in ended[0].sightings] == [0, 1, 2, 3, 4]
+
+
+def test_two_vehicles_far_apart_are_two_tracks():
+    tracker = Tracker(CFG, WIDTH)
+    for i in range(3):
+        tracker.update(i * 0.1, i, [read("KA482BC", 100, 100 + 10 * i), read("BMX4473", 600, 300)])
+    ended = tracker.finish()
+    assert sorted(t.sightings[0].read.text for t in ended) == ["BMX4473", "KA482BC"]
+
+
+def test_a_jump_larger_than_max_distance_starts_a_new_track():
+    tracker = Tracker(CFG, WIDTH)
+    tracker.update(0.0, 0, [read("A1", 100, 100)])
+    tracker.update(0.1, 1, [read("A1", 100, 110)])
+    tracker.update(0.2, 2, [read("A1", 400, 110)])
+    tracker.update(0.3, 3, [read("A1", 400, 120)])
+    assert len(tracker.finish()) == 2
+
+
+def test_single_stray_reads_are_counted_not_emitted():
+    tracker = Tracker(CFG, WIDTH)
+    tracker.update(0.0, 0, [read("STRAY1", 500, 500)])
+    assert tracker.update(5.0, 50, []) == []
+    assert tracker.discarded == 1
+
+
+def test_a_long_stay_is_reported_after_max_track_s():
+    tracker = Tracker(CFG, WIDTH)
+    ended = []
+    for i in range(120):
+        ended += tracker.update(i * 0.1, i, [read("KA482BC", 100, 100)])
+    assert len(ended) == 1
+    assert ended[0].last_t - ended[0].first_t <= CFG.max_track_s
+
+
+def test_best_crop_is_taken_from_the_most_confident_read():
+    tracker = Tracker(CFG, WIDTH)
+    dark = np.zeros((400, 1000, 3), np.uint8)
+    bright = np.full((400, 1000, 3), 255, np.uint8)
+    tracker.update(0.0, 0, [read("KA482BC", 100, 100, conf=0.5)], dark)
+    tracker.update(0.1, 1, [read("KA482BC", 100, 105, conf=0.99)], bright)
+    tracker.update(0.2, 2, [read("KA482BC", 100, 110, conf=0.6)], dark)
+    (track,) = tracker.finish()
+    assert track.best_crop.shape == (20, 80, 3)
+    assert track.best_crop.min() == 255
+    assert track.best_scene.min() == 255
