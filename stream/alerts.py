@@ -1,0 +1,44 @@
+"""Matches → alerts: the Alert event, and the Redis state the console reads.
+
+Alert ids are deterministic (entry, passage), and the Redis record is written with SET NX, so a
+passage replayed after a crash or a duplicate delivery never raises a second alert.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from checkpoint.contracts import Alert, VehiclePassage, alert_id_for
+from stream.match import Match
+
+# Redis keys: one place, read by the console too.
+ALERT_KEY = "kakou:alert:{alert_id}"
+OPEN_ALERTS = "kakou:alerts:open"            # zset alert_id -> raised_at (epoch s)
+ALERTS_CHANNEL = "kakou:alerts"              # pub/sub: alert JSON, for live consoles
+SEEN_PASSAGE = "kakou:seen:passage:{event_id}"
+PASSAGE_KEY = "kakou:passage:{event_id}"
+RECENT_PASSAGES = "kakou:passages:recent:{checkpoint_id}"  # zset event_id -> last_seen
+CHECKPOINT_STATS = "kakou:stats:checkpoint:{checkpoint_id}"  # hash counters
+HEARTBEAT_KEY = "kakou:heartbeat:{checkpoint_id}"
+CHECKPOINTS = "kakou:checkpoints"            # zset checkpoint_id -> last heartbeat (epoch s)
+DEADLETTER_STATS = "kakou:stats:deadletter"  # hash source topic -> count
+DEADLETTER_SEEN = "kakou:seen:deadletter:{topic}:{partition}:{offset}"
+DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps it
+STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alerts, idchecks, ...
+
+NON_HIT_TTL_S = 72 * 3600  # design.md: non-hit passages are kept 72 hours by default
+
+
+def alert_for(passage: VehiclePassage, match: Match, raised_at: datetime) -> Alert:
+    entry = match.entry
+    return Alert(
+        alert_id=alert_id_for(entry.entry_id, passage.event_id),
+        raised_at=raised_at,
+        checkpoint_id=passage.checkpoint_id,
+        passage_id=passage.event_id,
+        plate=passage.plate,
+        entry=entry,
+        match=match.explanation,
+        priority=entry.priority,
+        disposal=entry.disposal,
+        evidence=passage.evidence,
+    )

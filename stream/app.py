@@ -1,0 +1,260 @@
+"""The Faust app: passages → matches → alerts, plus heartbeats, ID checks and dead letters.
+
+Run with ``faust -A stream.app worker -l info``. Input topics are read as raw bytes and validated
+here, so a malformed message is dead-lettered with its reason and the worker carries on; nothing
+the edge sends can crash it. Every worker holds the whole watchlist, rebuilt from the compacted
+``kakou.watchlist`` topic at start, and matches only once it has caught up.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import faust
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from checkpoint.contracts import (
+    Alert, ContractError, DeadLetter, Heartbeat, IdCheck, VehiclePassage, WatchlistEntry, decode,
+    encode, utcnow,
+)
+from checkpoint.settings import kafka_bootstrap, redis_url, replication_factor
+from checkpoint.topics import (
+    ALERTS, DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, WATCHLIST, TopicSpec, ensure_topics,
+)
+from stream import alerts as keys
+from stream.alerts import alert_for
+from stream.match import WatchlistIndex
+
+log = logging.getLogger("kakou.stream")
+T = TypeVar("T")
+
+
+class KakouApp(faust.App):
+    async def on_first_start(self) -> None:
+        """Create kakou's topics (the broker never auto-creates them) before anything subscribes."""
+        await asyncio.to_thread(ensure_topics)
+        await super().on_first_start()
+
+
+app = KakouApp(
+    "kakou-stream",
+    broker=[f"kafka://{host}" for host in kafka_bootstrap().split(",")],
+    store="memory://",
+    datadir=".kakou-stream",
+    topic_replication_factor=replication_factor(),
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+)  # the worker CLI decides about the web server: run with --without-web, or give each a --web-port
+
+
+def _raw_topic(spec: TopicSpec) -> faust.TopicT:
+    return app.topic(spec.name, partitions=spec.partitions, internal=False, key_type=bytes,
+                     value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
+passages_topic = _raw_topic(PASSAGES)
+idchecks_topic = _raw_topic(IDCHECKS)
+heartbeats_topic = _raw_topic(HEARTBEATS)
+alerts_topic = _raw_topic(ALERTS)
+deadletter_topic = _raw_topic(DEADLETTER)
+
+redis = aioredis.from_url(redis_url(), decode_responses=True)
+watchlist = WatchlistIndex()
+watchlist_ready = asyncio.Event()
+
+
+async def until_done(what: str, step: Callable[[], Awaitable[T]]) -> T:
+    """Retry a Redis step until Redis answers: an outage delays processing, it loses nothing."""
+    delay = 0.2
+    while True:
+        try:
+            return await step()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.warning("%s: Redis unavailable (%s); retrying in %.1fs", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def _b64(data: bytes | None) -> str | None:
+    return base64.b64encode(data).decode("ascii") if data is not None else None
+
+
+async def dead_letter(topic: str, partition: int, offset: int, key: bytes | None,
+                      value: bytes | None, error: str) -> None:
+    """Keep the original bytes with the reason and where they came from; count it.
+
+    Once per source offset: a redelivery after a crash, or every worker re-reading the compacted
+    watchlist, does not dead-letter the same message again.
+    """
+    once = keys.DEADLETTER_SEEN.format(topic=topic, partition=partition, offset=offset)
+    if await until_done("dead-letter lookup", lambda: redis.exists(once)):
+        return
+    letter = DeadLetter(source_topic=topic, source_partition=partition, source_offset=offset,
+                        key_b64=_b64(key), value_b64=_b64(value), error=error, failed_at=utcnow())
+    await (await deadletter_topic.send(key=key, value=encode(letter)))
+
+    async def record() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(once, 1, ex=keys.DEADLETTER_TTL_S)
+            pipe.hincrby(keys.DEADLETTER_STATS, topic, 1)
+            await pipe.execute()
+
+    await until_done("dead-letter record", record)
+    log.warning("dead-lettered %s[%d]@%d: %s", topic, partition, offset, error)
+
+
+async def _dead_letter_event(event: faust.EventT, error: str) -> None:
+    msg = event.message
+    await dead_letter(msg.topic, msg.partition, msg.offset, msg.key, msg.value, error)
+
+
+# --- watchlist: every worker reads the whole compacted topic, without a consumer group ---------
+
+def _apply_watchlist(key: bytes | None, value: bytes | None) -> None:
+    """One change to the in-memory watchlist; a tombstone (null value) deletes the entry."""
+    if value is None:
+        if not key:
+            raise ContractError("tombstone without a key")
+        watchlist.remove(key.decode("utf-8", "replace"))
+        return
+    entry = decode(WatchlistEntry, value)
+    try:
+        watchlist.upsert(entry)
+    except ValueError as exc:
+        raise ContractError(str(exc)) from None
+
+
+async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
+    for tp, offset in end.items():
+        if await consumer.position(tp) < offset:
+            return False
+    return True
+
+
+@app.task
+async def follow_watchlist() -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        parts = [TopicPartition(WATCHLIST.name, p) for p in range(WATCHLIST.partitions)]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        end = await consumer.end_offsets(parts)
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            for messages in batches.values():
+                for m in messages:
+                    try:
+                        _apply_watchlist(m.key, m.value)
+                    except ContractError as exc:
+                        await dead_letter(m.topic, m.partition, m.offset, m.key, m.value, str(exc))
+            if not watchlist_ready.is_set() and await _caught_up(consumer, end):
+                log.info("watchlist loaded: %d entries", len(watchlist))
+                watchlist_ready.set()
+    finally:
+        await consumer.stop()
+
+
+# --- passages → matches → alerts -------------------------------------------------------------
+
+async def raise_alert(alert: Alert) -> bool:
+    """Publish and record an alert unless it exists already; True when it is new."""
+    key = keys.ALERT_KEY.format(alert_id=alert.alert_id)
+    if await until_done("alert lookup", lambda: redis.exists(key)):
+        return False
+    await (await alerts_topic.send(key=alert.alert_id.encode(), value=encode(alert)))
+    body = alert.model_dump_json()
+
+    async def record() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, body, nx=True)
+            pipe.zadd(keys.OPEN_ALERTS, {alert.alert_id: alert.raised_at.timestamp()})
+            pipe.publish(keys.ALERTS_CHANNEL, body)
+            pipe.hincrby(keys.STREAM_STATS, "alerts", 1)
+            await pipe.execute()
+
+    await until_done("alert record", record)
+    log.info("ALERT %s: plate %s at %s hits %s/%s (%s), priority %d: %s", alert.alert_id,
+             alert.plate, alert.checkpoint_id, alert.entry.list, alert.entry.entry_id,
+             alert.match.type, alert.priority, alert.disposal)
+    return True
+
+
+async def handle_passage(passage: VehiclePassage) -> None:
+    """Match first (idempotent), then mark seen: a crash in between re-matches, never loses."""
+    now = utcnow()
+    for match in watchlist.match(passage.plate, passage.region, passage.last_seen):
+        await raise_alert(alert_for(passage, match, now))
+    seen = keys.SEEN_PASSAGE.format(event_id=passage.event_id)
+    if not await until_done("passage de-dup", lambda: redis.set(seen, 1, nx=True,
+                                                                ex=keys.NON_HIT_TTL_S)):
+        await until_done("stats", lambda: redis.hincrby(keys.STREAM_STATS, "duplicates", 1))
+        return
+
+    async def record() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.PASSAGE_KEY.format(event_id=passage.event_id),
+                     passage.model_dump_json(), ex=keys.NON_HIT_TTL_S)
+            recent = keys.RECENT_PASSAGES.format(checkpoint_id=passage.checkpoint_id)
+            pipe.zadd(recent, {passage.event_id: passage.last_seen.timestamp()})
+            pipe.zremrangebyscore(recent, 0, now.timestamp() - keys.NON_HIT_TTL_S)
+            pipe.hincrby(keys.CHECKPOINT_STATS.format(checkpoint_id=passage.checkpoint_id),
+                         "passages", 1)
+            pipe.hincrby(keys.STREAM_STATS, "passages", 1)
+            await pipe.execute()
+
+    await until_done("passage record", record)
+
+
+@app.agent(passages_topic)
+async def match_passages(stream: faust.StreamT) -> None:
+    await watchlist_ready.wait()
+    async for event in stream.events():
+        try:
+            passage = decode(VehiclePassage, event.value)
+        except ContractError as exc:
+            await _dead_letter_event(event, str(exc))
+            continue
+        await handle_passage(passage)
+
+
+# --- heartbeats and ID checks ----------------------------------------------------------------
+
+@app.agent(heartbeats_topic)
+async def track_heartbeats(stream: faust.StreamT) -> None:
+    async for event in stream.events():
+        try:
+            beat = decode(Heartbeat, event.value)
+        except ContractError as exc:
+            await _dead_letter_event(event, str(exc))
+            continue
+
+        async def record(beat: Heartbeat = beat) -> None:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.set(keys.HEARTBEAT_KEY.format(checkpoint_id=beat.checkpoint_id),
+                         beat.model_dump_json(), ex=24 * 3600)
+                pipe.zadd(keys.CHECKPOINTS, {beat.checkpoint_id: beat.time.timestamp()})
+                await pipe.execute()
+
+        await until_done("heartbeat", record)
+
+
+@app.agent(idchecks_topic)
+async def count_idchecks(stream: faust.StreamT) -> None:
+    """Validates ID checks and counts them; matching tags against person lists is issue 5."""
+    async for event in stream.events():
+        try:
+            check = decode(IdCheck, event.value)
+        except ContractError as exc:
+            await _dead_letter_event(event, str(exc))
+            continue
+        await until_done("idcheck", lambda: redis.hincrby(
+            keys.CHECKPOINT_STATS.format(checkpoint_id=check.checkpoint_id),
+            f"idchecks_{check.verdict}", 1))

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+import pytest
+
+from stream.watchlist import WatchlistFormatError, parse_csv
+from stream.watchlist_cli import main as watchlist_cli
+
+HEADER = "entry_id,list,plate,pattern,region,category,priority,disposal,valid_until\n"
+
+
+def test_sample_watchlist_is_valid():
+    text = (Path(__file__).resolve().parents[1] / "configs" / "watchlist-sample.csv").read_text()
+    result = parse_csv(text, created_by="t")
+    assert result.rejected == []
+    assert len(result.entries) >= 3
+
+
+def test_every_bad_line_is_reported_with_its_number_and_reason():
+    text = HEADER + "\n".join([
+        "e1,stolen,KA 482 BC,,,stolen,1,stop,",          # line 2: good, plate normalised
+        "e2,stolen,,,,stolen,1,stop,",                    # 3: neither plate nor pattern
+        "e3,stolen,BMX4473,,,stolen,9,stop,",             # 4: priority out of range
+        "e4,stolen,BMX4473,,,stolen,1,stop,yesterday",    # 5: bad date
+        "e1,stolen,GD37TRN,,,stolen,1,stop,",             # 6: duplicate id
+        "e5,stolen,,KA(4,,stolen,1,stop,",                # 7: broken pattern
+        "e6,stolen,GD37TRN,,,stolen,1,stop,,extra",       # 8: too many fields
+        "e7,stolen,---,,,stolen,1,stop,",                 # 9: plate with no letters/digits
+        "e8,stolen,,KA*,eu,stolen,2,stop,2030-01-01T00:00:00Z",  # 10: good pattern
+    ]) + "\n"
+    result = parse_csv(text, created_by="t")
+    assert [(e.entry_id, e.plate, e.pattern) for e in result.entries] == \
+        [("e1", "KA482BC", None), ("e8", None, "KA*")]
+    reasons = {r.line: r.reason for r in result.rejected}
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
+    assert "exactly one of plate or pattern" in reasons[3]
+    assert "priority" in reasons[4]
+    assert "valid_until" in reasons[5]
+    assert "already on line 2" in reasons[6]
+    assert "regex" in reasons[7]
+    assert "fields" in reasons[8]
+    assert "no letters or digits" in reasons[9]
+
+
+def test_line_numbers_count_quoted_newlines():
+    text = HEADER + 'e1,stolen,KA482BC,,,"stolen\nvehicle",1,stop,\ne2,stolen,,,,x,1,stop,\n'
+    result = parse_csv(text, created_by="t")
+    assert [r.line for r in result.rejected] == [4]
+
+
+def test_missing_columns_fail_the_whole_file():
+    with pytest.raises(WatchlistFormatError, match="priority"):
+        parse_csv("entry_id,list,plate,category,disposal\n", created_by="t")
+
+
+def test_cli_dry_run_reports_lines_and_exits_non_zero(tmp_path, capsys):
+    path = tmp_path / "w.csv"
+    path.write_text(HEADER + "e1,stolen,KA482BC,,,stolen,1,stop,\ne2,stolen,,,,stolen,1,stop,\n")
+    assert watchlist_cli(["import", str(path), "--dry-run"]) == 1
+    out = capsys.readouterr()
+    assert f"{path}:3: rejected" in out.err
+    assert "would import 1 entries, rejected 1 lines" in out.out
