@@ -1,0 +1,22 @@
+# kakou stream workers (Faust): passages + watchlist -> alerts, with state in Redis.
+# Also provides the `kakou-watchlist` CLI. Build from the repository root:
+#   docker build -f docker/stream.Dockerfile .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY checkpoint/ ./checkpoint/
+COPY stream/ ./stream/
+COPY configs/ ./configs/
+RUN pip install --no-cache-dir '.[stream]'
+
+# Faust keeps its local table state under the working directory, so run from a writable home.
+RUN useradd --system --create-home --home-dir /home/kakou --shell /usr/sbin/nologin kakou
+USER kakou
+WORKDIR /home/kakou
+
+CMD ["faust", "-A", "stream.app", "worker", "-l", "info"]
