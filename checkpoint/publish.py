@@ -104,10 +104,9 @@ class Publisher:
             self._mark_online()
             return acked
         except KafkaError as exc:
+            # The producer reconnects by itself; what was not acknowledged is sent again from the
+            # spool (a duplicate this may cause is removed downstream by event_id).
             self._mark_offline(exc)
-            # A fresh producer after a failure: the idempotent sequence state of the old one may be
-            # poisoned; duplicates this could cause are removed downstream by event_id.
-            self._drop_producer()
             return acked
 
     def _connect(self) -> KafkaProducer:

@@ -1,0 +1,70 @@
+"""Real services for integration tests: the project's own Kafka broker and Redis server.
+
+``make test`` starts them (``.ci/services.py up``) once per run; these fixtures only make sure
+they are up, create the topics, import the sample watchlist and start one stream worker for the
+whole session. With KAFKA_BOOTSTRAP_SERVERS / REDIS_URL set, the tests use those services instead,
+and the tests that must stop the broker are skipped.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from checkpoint.settings import kafka_bootstrap, redis_url
+from checkpoint.topics import ensure_topics
+from stream.watchlist_cli import main as watchlist_cli
+from stream.worker import WorkerProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = [sys.executable, str(ROOT / ".ci" / "services.py")]
+
+def services(*args: str) -> None:
+    subprocess.run([*SERVICES, *args], check=True, cwd=ROOT)
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def kafka() -> str:
+    services("up")
+    ensure_topics()
+    return kafka_bootstrap()
+
+
+@pytest.fixture(scope="session")
+def redis_client(kafka) -> redis.Redis:
+    return redis.Redis.from_url(redis_url(), decode_responses=True)
+
+
+@pytest.fixture(scope="session")
+def worker(kafka, redis_client, tmp_path_factory):
+    """One stream worker for the session, started after the sample watchlist is on its topic."""
+    assert watchlist_cli(["import", str(ROOT / "configs" / "watchlist-sample.csv"),
+                          "--created-by", "pytest"]) == 0
+    proc = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log")
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def checkpoint_id() -> str:
+    """A fresh checkpoint id per test, so tests never see each other's events."""
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def can_stop_kafka() -> None:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        pytest.skip("Kafka is external (KAFKA_BOOTSTRAP_SERVERS set); this test stops the broker")

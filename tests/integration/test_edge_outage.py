@@ -1,0 +1,116 @@
+"""The edge replays the sample clip while Kafka is down for part of the run.
+
+Every passage must reach the stream exactly once (by event id), and every expected alert must be
+raised exactly once, on the real broker and Redis.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from kafka import KafkaConsumer, TopicPartition
+
+from checkpoint.config import load_config
+from checkpoint.contracts import Alert
+from checkpoint.pipeline import Checkpoint
+from checkpoint.publish import Publisher
+from checkpoint.read import RapidOcrReader
+from checkpoint.sampleclip import render_clip
+from checkpoint.spool import Spool
+from checkpoint.topics import ALERTS
+from stream import alerts as keys
+from stream.watchlist import parse_csv
+
+from .conftest import ROOT, services
+
+EXPECTED_HITS = {"KA482BC", "GD37TRN", "WX963LA"}  # active entries of the sample watchlist
+
+
+def wait_for(what: str, check, timeout_s: float, interval_s: float = 0.2):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def alerts_on_topic(bootstrap: str, checkpoint_id: str) -> list[Alert]:
+    """Every alert message for this checkpoint on kakou.alerts, read from the beginning."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             consumer_timeout_ms=3000)
+    parts = [TopicPartition(ALERTS.name, p) for p in range(ALERTS.partitions)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    found = [Alert.model_validate_json(m.value) for m in consumer]
+    consumer.close()
+    return [a for a in found if a.checkpoint_id == checkpoint_id]
+
+
+def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
+        kafka, redis_client, worker, checkpoint_id, can_stop_kafka, tmp_path):
+    truth = render_clip(tmp_path / "clip.mp4")
+    sample = parse_csv((ROOT / "configs" / "watchlist-sample.csv").read_text(), "t")
+    assert EXPECTED_HITS <= {e.plate for e in sample.entries}
+    cfg = load_config(ROOT / "configs" / "checkpoint-demo.yaml")
+    cfg = cfg.model_copy(update={
+        "checkpoint_id": checkpoint_id, "spool_dir": tmp_path / "spool",
+        "evidence_dir": tmp_path / "evidence", "heartbeat_seconds": 1.0,
+        "cameras": [cfg.cameras[0].model_copy(update={"source": str(truth.path)})],
+    })
+    spool = Spool(cfg.spool_dir / "edge.sqlite")
+    publisher = Publisher(spool, kafka, send_timeout_s=5.0, max_backoff_s=1.0)
+    box = Checkpoint(cfg, publisher, RapidOcrReader)
+    result = {}
+    replay = threading.Thread(target=lambda: result.setdefault("summary", box.run(realtime=False)))
+    replay.start()
+    try:
+        wait_for("the first passage to be acknowledged by Kafka",
+                 lambda: box.passages and publisher.depth() == 0 and publisher.status.published, 120)
+        services("stop", "kafka")
+        sent_before_outage = len(box.passages)
+        wait_for("two more passages while Kafka is down",
+                 lambda: len(box.passages) >= sent_before_outage + 2, 120)
+        assert not publisher.status.online
+        assert publisher.depth() >= 2, "passages made during the outage wait in the spool"
+        services("start", "kafka")
+        replay.join(timeout=300)
+        assert not replay.is_alive()
+        assert publisher.wait_drained(120), f"{publisher.depth()} events still spooled"
+    finally:
+        services("start", "kafka")  # idempotent: never leave the session without a broker
+        replay.join(timeout=300)
+        publisher.close()
+
+    passages = result["summary"].passages
+    # one passage per vehicle, with the right plate
+    assert sorted(p.plate for p in passages) == sorted(v.plate for v in truth.vehicles)
+    ids = {p.event_id for p in passages}
+
+    # every passage reached the stream, and was counted exactly once
+    wait_for("the stream to record every passage", lambda: all(
+        redis_client.exists(keys.SEEN_PASSAGE.format(event_id=i)) for i in ids), 120, 0.5)
+    recorded = redis_client.zrange(keys.RECENT_PASSAGES.format(checkpoint_id=checkpoint_id), 0, -1)
+    assert set(recorded) == ids
+    stats = redis_client.hgetall(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id))
+    assert int(stats["passages"]) == len(ids)
+
+    # every expected alert exactly once: in Redis and on the alerts topic
+    on_topic = wait_for("three alerts on kakou.alerts",
+                        lambda: (a := alerts_on_topic(kafka, checkpoint_id)) and
+                        len(a) >= len(EXPECTED_HITS) and a, 60, 1.0)
+    assert sorted(a.plate for a in on_topic) == sorted(EXPECTED_HITS)
+    assert len({a.alert_id for a in on_topic}) == len(on_topic)
+    for alert in on_topic:
+        stored = Alert.model_validate_json(
+            redis_client.get(keys.ALERT_KEY.format(alert_id=alert.alert_id)))
+        assert stored.alert_id == alert.alert_id and stored.passage_id in ids
+        assert stored.match.type == "exact" and stored.evidence.plate_jpeg_b64
+
+    # the box reported itself: heartbeats with its spool depth reached the stream
+    beat = json.loads(redis_client.get(keys.HEARTBEAT_KEY.format(checkpoint_id=checkpoint_id)))
+    assert beat["cameras"][0]["camera_id"] == cfg.cameras[0].id
+    assert Path(passages[0].evidence.scene_ref).is_file()

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+
+from checkpoint.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "box.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_demo_config_loads():
+    cfg = load_config(ROOT / "configs" / "checkpoint-demo.yaml")
+    assert cfg.checkpoint_id and cfg.cameras[0].detect_every >= 1
+
+
+def test_errors_name_the_file_and_the_key(tmp_path):
+    path = write(tmp_path, "checkpoint_id: cp\ncameras:\n  - id: c1\n    source: x.mp4\n"
+                           "    direction: sideways\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}: cameras.0.direction:" in str(err.value)
+
+
+@pytest.mark.parametrize("text, key", [
+    ("cameras: []\n", "checkpoint_id"),
+    ("checkpoint_id: cp\ncameras: []\n", "cameras"),
+    ("checkpoint_id: cp\ncameras:\n  - {id: a, source: x}\n  - {id: a, source: y}\n", "unique"),
+    ("checkpoint_id: cp\ncameras:\n  - {id: a, source: x, plate_region: mars}\n", "plate_region"),
+    ("checkpoint_id: cp\ncameras:\n  - {id: a, source: x, roi: [[0, 0], [1, 1]]}\n", "roi"),
+    ("checkpoint_id: cp\ncamreas: []\n", "camreas"),
+    ("checkpoint_id: cp\ncameras:\n  - {id: a, source: x}\ntrack: {max_gap_s: -1}\n",
+     "track.max_gap_s"),
+])
+def test_invalid_configs_are_explained(tmp_path, text, key):
+    with pytest.raises(ConfigError, match=key):
+        load_config(write(tmp_path, text))
+
+
+def test_unreadable_and_non_yaml_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write(tmp_path, "cameras: [unclosed\n"))
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(write(tmp_path, "- a\n- b\n"))
+
+
+def test_environment_overrides_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAKOU_SPOOL_DIR", str(tmp_path / "spool"))
+    cfg = load_config(ROOT / "configs" / "checkpoint-demo.yaml")
+    assert cfg.spool_dir == tmp_path / "spool"
