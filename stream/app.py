@@ -33,6 +33,7 @@ from stream.match import WatchlistIndex
 
 log = logging.getLogger("kakou.stream")
 T = TypeVar("T")
+M = TypeVar("M", VehiclePassage, Heartbeat, IdCheck)
 
 
 class KakouApp(faust.App):
@@ -213,48 +214,56 @@ async def handle_passage(passage: VehiclePassage) -> None:
     await until_done("passage record", record)
 
 
-@app.agent(passages_topic)
-async def match_passages(stream: faust.StreamT) -> None:
-    await watchlist_ready.wait()
+async def consume(stream: faust.StreamT, model: type[M], handle: Callable[[M], Awaitable[None]]) -> None:
+    """Validate each message into ``model`` and handle it; what cannot be used is dead-lettered.
+
+    A message that trips a bug in ``handle`` is dead-lettered too (with the error), rather than
+    crashing the agent and being redelivered in a loop.
+    """
     async for event in stream.events():
         try:
-            passage = decode(VehiclePassage, event.value)
+            item = decode(model, event.value)
         except ContractError as exc:
             await _dead_letter_event(event, str(exc))
             continue
-        await handle_passage(passage)
+        try:
+            await handle(item)
+        except Exception as exc:  # noqa: BLE001 - see docstring
+            log.exception("processing %s failed", model.__name__)
+            await _dead_letter_event(event, f"processing failed: {type(exc).__name__}: {exc}")
+
+
+@app.agent(passages_topic)
+async def match_passages(stream: faust.StreamT) -> None:
+    await watchlist_ready.wait()
+    await consume(stream, VehiclePassage, handle_passage)
 
 
 # --- heartbeats and ID checks ----------------------------------------------------------------
 
+async def record_heartbeat(beat: Heartbeat) -> None:
+    async def record() -> None:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.set(keys.HEARTBEAT_KEY.format(checkpoint_id=beat.checkpoint_id),
+                     beat.model_dump_json(), ex=24 * 3600)
+            pipe.zadd(keys.CHECKPOINTS, {beat.checkpoint_id: beat.time.timestamp()})
+            await pipe.execute()
+
+    await until_done("heartbeat", record)
+
+
+async def count_idcheck(check: IdCheck) -> None:
+    """Counts verdicts per checkpoint; matching tags against person lists is issue 5."""
+    await until_done("idcheck", lambda: redis.hincrby(
+        keys.CHECKPOINT_STATS.format(checkpoint_id=check.checkpoint_id),
+        f"idchecks_{check.verdict}", 1))
+
+
 @app.agent(heartbeats_topic)
 async def track_heartbeats(stream: faust.StreamT) -> None:
-    async for event in stream.events():
-        try:
-            beat = decode(Heartbeat, event.value)
-        except ContractError as exc:
-            await _dead_letter_event(event, str(exc))
-            continue
-
-        async def record(beat: Heartbeat = beat) -> None:
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.set(keys.HEARTBEAT_KEY.format(checkpoint_id=beat.checkpoint_id),
-                         beat.model_dump_json(), ex=24 * 3600)
-                pipe.zadd(keys.CHECKPOINTS, {beat.checkpoint_id: beat.time.timestamp()})
-                await pipe.execute()
-
-        await until_done("heartbeat", record)
+    await consume(stream, Heartbeat, record_heartbeat)
 
 
 @app.agent(idchecks_topic)
 async def count_idchecks(stream: faust.StreamT) -> None:
-    """Validates ID checks and counts them; matching tags against person lists is issue 5."""
-    async for event in stream.events():
-        try:
-            check = decode(IdCheck, event.value)
-        except ContractError as exc:
-            await _dead_letter_event(event, str(exc))
-            continue
-        await until_done("idcheck", lambda: redis.hincrby(
-            keys.CHECKPOINT_STATS.format(checkpoint_id=check.checkpoint_id),
-            f"idchecks_{check.verdict}", 1))
+    await consume(stream, IdCheck, count_idcheck)
