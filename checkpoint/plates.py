@@ -1,4 +1,5 @@
-"""Plate text: one normalisation for the edge, the watchlist import and the matcher.
+"""Plate text: one normalisation for the edge, the watchlist import and the matcher, and the
+region grammars that decide what a plate can be and undo OCR's letter/digit confusions.
 
 Normalising in one place is what makes an exact match mean something: "ka-482 bc", "KA 482 BC"
 and "ＫＡ４８２ＢＣ" are the same plate everywhere in kakou.
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from string import ascii_uppercase, digits
 
 #: Chinese province (and special-use) characters that open or close a CN plate.
 CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -15,18 +18,61 @@ CN_SPECIAL = "警学挂港澳使领"
 _SEPARATORS = re.compile(r"[\s\-·•.:_/|]+")
 _ALLOWED = re.compile(rf"[A-Z0-9{CN_PROVINCES}{CN_SPECIAL}]")
 
-#: Whole-plate shapes per region. Deliberately permissive here; the per-position letter/digit
-#: rules live with the region grammars (edge issue 3) and only ever narrow these.
-_GRAMMARS: dict[str, re.Pattern[str]] = {
-    "cn": re.compile(rf"^[{CN_PROVINCES}][A-Z][A-Z0-9]{{5,6}}[{CN_SPECIAL}]?$"),
-    "eu": re.compile(r"^(?=.*\d)[A-Z0-9]{4,10}$"),
-    "us": re.compile(r"^[A-Z0-9]{2,8}$"),
-    "br": re.compile(r"^[A-Z]{3}\d[A-Z0-9]\d{2}$"),
-    "ro": re.compile(r"^[A-Z]{1,2}\d{2,3}[A-Z]{3}$"),
-}
-_ANY = re.compile(rf"^(?=.*\d)[A-Z0-9{CN_PROVINCES}{CN_SPECIAL}]{{4,10}}$")
+#: CN plates never use I or O (too like 1 and 0), in the issuing-authority letter too. So in a CN
+#: serial slot a read I or O is taken as 1 or 0, and in a CN letter slot 0 as D and 1 as L.
+_CN_LETTERS = ascii_uppercase.replace("I", "").replace("O", "")
 
-REGIONS: tuple[str, ...] = tuple(_GRAMMARS)
+#: What each character of a format string allows at its position.
+_CLASSES: dict[str, str] = {
+    "L": ascii_uppercase,         # letter
+    "D": digits,                  # digit
+    "B": "B",                     # the letter B itself (Bucharest)
+    "P": CN_PROVINCES,            # CN province character
+    "C": _CN_LETTERS,             # CN letter
+    "S": _CN_LETTERS + digits,    # CN serial character: letter or digit
+    "E": "DF",                    # CN new-energy mark: D electric, F hybrid
+    "X": "学警挂港澳领",            # CN special-use ending (使 plates have a shape of their own)
+}
+
+#: Position-wise plate formats per region; the first listed wins a tie.
+_FORMATS: dict[str, tuple[str, ...]] = {
+    "cn": ("PCSSSSS",    # ordinary blue / yellow
+           "PCESSSSS",   # new-energy, small vehicle
+           "PCDDDDDE",   # new-energy, large vehicle
+           "PCSSSSX"),   # learner, police, trailer, Hong Kong / Macau, consulate
+    "br": ("LLLDDDD",    # old grey plates
+           "LLLDLDD"),   # Mercosur
+    "ro": ("LLDDLLL",    # county
+           "BDDLLL",     # Bucharest
+           "BDDDLLL"),
+}
+
+#: Regions whose national formats are too many or too free (vanity plates) to check position by
+#: position: only the overall shape is checked, and nothing is corrected.
+_SHAPES: dict[str, re.Pattern[str]] = {
+    "eu": re.compile(r"(?=.*\d)[A-Z0-9]{4,10}"),
+    "us": re.compile(r"[A-Z0-9]{2,8}"),
+}
+_GENERIC = _SHAPES["eu"]   # what a plate of no stated region must look like
+
+REGIONS: tuple[str, ...] = ("cn", "eu", "us", "br", "ro")
+
+#: What a read character may really be, likeliest first. It is only replaced by a partner that its
+#: position allows: "0" becomes "O" in a letter slot, or "D" where O is not allowed (CN).
+_CONFUSABLE: dict[str, str] = {
+    "O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2",
+    "S": "5", "B": "8", "G": "6", "T": "7", "A": "4",
+    "0": "OD", "1": "IL", "2": "Z", "5": "S", "8": "B", "6": "G", "7": "T", "4": "A",
+}
+
+
+@dataclass(frozen=True)
+class PlateFit:
+    """A text read as a plate of some region's grammar."""
+
+    text: str                       # the corrected plate
+    region: str | None              # the grammar's region; None for the region-less generic shape
+    corrections: tuple[int, ...]    # positions changed by confusion correction (0-based)
 
 
 def normalise(text: str) -> str:
@@ -35,8 +81,52 @@ def normalise(text: str) -> str:
     return "".join(_ALLOWED.findall(_SEPARATORS.sub("", folded)))
 
 
-def is_plausible(plate: str, region: str | None = None) -> bool:
-    """Could this normalised text be a plate (of ``region``, when given)?"""
-    grammar = _GRAMMARS.get(region or "", _ANY)
-    return bool(grammar.match(plate))
+def _fit_char(char: str, allowed: str) -> str:
+    """The character itself if its position allows it, else its likeliest allowed confusion
+    ("" when there is none)."""
+    if char in allowed:
+        return char
+    return next((c for c in _CONFUSABLE.get(char, "") if c in allowed), "")
 
+
+def _fit_format(plate: str, fmt: str, region: str) -> PlateFit | None:
+    """The plate corrected position by position to ``fmt``; None where some position cannot be."""
+    if len(plate) != len(fmt):
+        return None
+    fitted = [_fit_char(char, _CLASSES[cls]) for char, cls in zip(plate, fmt)]
+    if "" in fitted:
+        return None
+    changed = tuple(i for i, (was, now) in enumerate(zip(plate, fitted)) if was != now)
+    return PlateFit("".join(fitted), region, changed)
+
+
+def _fit_region(plate: str, region: str) -> PlateFit | None:
+    """Fewest corrections over the region's formats; ``min`` keeps the first listed on a tie."""
+    if region in _SHAPES:
+        return PlateFit(plate, region, ()) if _SHAPES[region].fullmatch(plate) else None
+    fits = filter(None, (_fit_format(plate, fmt, region) for fmt in _FORMATS[region]))
+    return min(fits, key=lambda f: len(f.corrections), default=None)
+
+
+def fit_plate(text: str, region: str | None) -> PlateFit | None:
+    """Normalise ``text`` and fit it to ``region``'s grammar, undoing letter/digit confusions.
+
+    Without a region nothing is corrected: a region-less read must not be bent into some
+    country's format. It is then a plate of the first region (cn, br, ro) whose format it fits
+    exactly, else a region-less plate if it has the generic shape (4-10 letters and digits, at
+    least one digit), else None.
+    """
+    plate = normalise(text)
+    if region is None:
+        fits = (_fit_region(plate, r) for r in _FORMATS)
+        exact = next((f for f in fits if f and not f.corrections), None)
+        return exact or (PlateFit(plate, None, ()) if _GENERIC.fullmatch(plate) else None)
+    if region not in REGIONS:
+        raise ValueError(f"unknown plate region {region!r}; expected one of {', '.join(REGIONS)}")
+    return _fit_region(plate, region)
+
+
+def is_plausible(plate: str, region: str | None = None) -> bool:
+    """Could this text be a plate (of ``region``, when given) as read, without any correction?"""
+    fit = fit_plate(plate, region)
+    return fit is not None and not fit.corrections
