@@ -1,0 +1,39 @@
+"""ONNX model files and sessions: where the default models are, and how sessions are made.
+
+The default detector and recogniser are PP-OCR models shipped inside the rapidocr wheel
+(Apache-2.0), found in site-packages, never downloaded. A model that cannot be loaded raises
+ModelError naming the file, so a box with a broken model says so instead of crash-looping.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnxruntime as ort
+
+
+class ModelError(RuntimeError):
+    """A model file that is missing or cannot be loaded; the message names it."""
+
+
+def bundled_model(name: str) -> Path:
+    """Path of a model inside the rapidocr package (e.g. ``PP-OCRv6_det_small.onnx``)."""
+    import rapidocr  # only its files are used; its Python pipeline is the baseline reader
+
+    path = Path(rapidocr.__file__).parent / "models" / name
+    if not path.is_file():
+        raise ModelError(f"model {name} is not in the installed rapidocr package ({path})")
+    return path
+
+
+def session(path: str | Path, threads: int) -> ort.InferenceSession:
+    """A CPU session with a fixed thread count: the edge shares few cores between cameras."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), sess_options=options,
+                                    providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises several private exception types
+        raise ModelError(f"cannot load model {path}: {exc}") from None
