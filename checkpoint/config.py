@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -44,6 +44,17 @@ class CameraConfig(_Strict):
         return self
 
 
+class ReaderConfig(_Strict):
+    name: Literal["ppocr", "rapidocr"] = Field(
+        default="ppocr", description="ppocr: PP-OCR det+rec through onnxruntime with plate "
+        "grammars (default); rapidocr: rapidocr's generic OCR pipeline (the baseline)")
+    threads: int = Field(default=2, ge=1, le=64, description="onnxruntime threads per camera")
+    det_model: Path | None = Field(default=None, description="detector ONNX; none: bundled PP-OCR")
+    rec_model: Path | None = Field(default=None, description="recogniser ONNX; none: bundled PP-OCR")
+    det_max_side: int = Field(default=960, ge=64, description="detector input's longer side, px")
+    min_confidence: float = Field(default=0.5, ge=0, le=1, description="drop reads below this")
+
+
 class TrackConfig(_Strict):
     max_gap_s: float = Field(default=1.0, gt=0, description="a track ends after this long unseen")
     max_track_s: float = Field(default=60.0, gt=0, description="emit a passage after this long anyway")
@@ -61,6 +72,7 @@ class CheckpointConfig(_Strict):
     evidence_retention_hours: float = Field(default=72.0, gt=0)
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     cameras: list[CameraConfig] = Field(min_length=1)
+    reader: ReaderConfig = ReaderConfig()
     track: TrackConfig = TrackConfig()
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ import numpy as np
 from checkpoint.config import CameraConfig
 from checkpoint.contracts import Evidence, PlateAlternative, VehiclePassage, new_event_id
 from checkpoint.track import Track
-from checkpoint.vote import vote
+from checkpoint.vote import Candidate, vote
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,27 @@ class EvidenceStore:
         return removed
 
 
+def _alternatives(voted: tuple[Candidate, ...], read: tuple[tuple[str, float], ...], best: str,
+                  limit: int = 4, floor: float = 0.01) -> list[PlateAlternative]:
+    """Other texts the track read, and the recogniser's runner-ups for the best read, best first.
+
+    Runner-ups below ``floor`` are noise: offered to the matcher, they would only make false hits.
+    """
+    merged: dict[str, float] = {}
+    for text, confidence in [(c.text, c.confidence) for c in voted] + list(read):
+        if text != best and confidence >= floor:
+            merged[text] = max(confidence, merged.get(text, 0.0))
+    ranked = sorted(merged.items(), key=lambda kv: -kv[1])[:limit]
+    return [PlateAlternative(text=t, confidence=min(1.0, c)) for t, c in ranked]
+
+
 def build_passage(track: Track, *, checkpoint_id: str, camera: CameraConfig, started: datetime,
                   evidence: EvidenceStore | None) -> VehiclePassage:
     """One passage from one ended track; ``started`` is the wall time of the source's t=0."""
     result = vote((s.read.text, s.read.confidence) for s in track.sightings)
-    best = max((s for s in track.sightings if s.read.text == result.best.text),
-               key=lambda s: s.read.confidence)
+    best = max(track.sightings, key=lambda s: (s.read.text == result.best.text,
+                                               len(s.read.text) == len(result.best.text),
+                                               s.read.confidence))
     event_id = new_event_id()
     first_seen = started + timedelta(seconds=track.first_t)
     last_seen = started + timedelta(seconds=track.last_t)
@@ -87,8 +102,9 @@ def build_passage(track: Track, *, checkpoint_id: str, camera: CameraConfig, sta
         plate=result.best.text,
         region=camera.plate_region,
         plate_confidence=result.best.confidence,
-        alternatives=[PlateAlternative(text=c.text, confidence=c.confidence)
-                      for c in result.alternatives],
+        alternatives=_alternatives(result.alternatives, best.read.alternatives, result.best.text),
+        char_confidences=list(best.read.char_confidences)
+        if len(best.read.char_confidences) == len(result.best.text) else [],
         plate_box=best.read.box,
         plate_corners=[(float(x), float(y)) for x, y in best.read.corners],
         evidence=Evidence(plate_jpeg_b64=crop_b64, scene_ref=scene_ref),

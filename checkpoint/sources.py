@@ -1,10 +1,16 @@
 """Frames in: OpenCV capture of files, RTSP/HTTP streams and local devices.
 
-A source that cannot be opened or yields nothing raises SourceError naming the camera and URI, so
-one broken camera is reported and skipped while the others keep running.
+Live sources (and files replayed at real-time speed) are read by a grabber thread that keeps only
+the newest frame: when processing falls behind, old frames are dropped and counted rather than
+queued, so the box never builds a backlog. Live streams reconnect with exponential back-off and
+report their state; files end. A file that cannot be opened, or yields nothing, raises
+SourceError naming the camera and file, so one broken camera never stops the others.
 """
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +18,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 MAX_FRAME_PIXELS = 4096 * 4096  # larger frames are corrupt or misconfigured, not plates
+LIVE_PREFIXES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
 
 class SourceError(RuntimeError):
@@ -26,36 +35,154 @@ class Frame:
     image: np.ndarray
 
 
-def _open(camera_id: str, uri: str) -> tuple[cv2.VideoCapture, float]:
-    target: str | int = int(uri) if uri.isdigit() else uri
-    cap = cv2.VideoCapture(target)
-    if not cap.isOpened():
-        cap.release()
-        raise SourceError(f"camera {camera_id}: cannot open {uri!r}")
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    return cap, fps if 0 < fps < 1000 else 25.0
+def is_live(uri: str) -> bool:
+    return uri.isdigit() or uri.lower().startswith(LIVE_PREFIXES)
+
+
+class FrameSource:
+    """One camera's frames, with the counters its heartbeat reports."""
+
+    def __init__(self, camera_id: str, uri: str, *, realtime: bool = False,
+                 stop: threading.Event | None = None, max_backoff_s: float = 30.0) -> None:
+        self.camera_id = camera_id
+        self.uri = uri
+        self.live = is_live(uri)
+        self.realtime = realtime or self.live
+        self.stop = stop or threading.Event()
+        self.max_backoff_s = max_backoff_s
+        self._halt = threading.Event()
+        self.state = "starting"
+        self.dropped = 0
+        self.reconnects = 0
+        self.fps = 25.0
+
+    def __iter__(self) -> Iterator[Frame]:
+        return self._latest_only() if self.realtime else self._sequential()
+
+    # --- opening and checking -------------------------------------------------------------
+
+    def _open(self) -> cv2.VideoCapture:
+        target: str | int = int(self.uri) if self.uri.isdigit() else self.uri
+        cap = cv2.VideoCapture(target)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"camera {self.camera_id}: cannot open {self.uri!r}")
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if 0 < fps < 1000 else 25.0
+        self.state = "running"
+        return cap
+
+    def _check(self, image: np.ndarray, index: int) -> None:
+        if image.size == 0 or image.ndim != 3 or image.shape[0] * image.shape[1] > MAX_FRAME_PIXELS:
+            raise SourceError(f"camera {self.camera_id}: frame {index} of {self.uri!r} has "
+                              f"unusable size {image.shape}")
+
+    # --- files at full speed: every frame, in order ---------------------------------------
+
+    def _sequential(self) -> Iterator[Frame]:
+        cap = self._open()
+        index = 0
+        try:
+            while not self.stop.is_set():
+                ok, image = cap.read()
+                if not ok or image is None:
+                    break
+                self._check(image, index)
+                yield Frame(index, index / self.fps, image)
+                index += 1
+        finally:
+            cap.release()
+        self._finish(index)
+
+    def _finish(self, frames: int) -> None:
+        self.state = "finished"
+        if frames == 0:
+            self.state = "failed"
+            raise SourceError(f"camera {self.camera_id}: {self.uri!r} opened but yielded no "
+                              "frames (corrupt, truncated or not a video)")
+
+    # --- live and real-time: newest frame only, dropping what processing cannot keep up with
+
+    def _latest_only(self) -> Iterator[Frame]:
+        slot: queue.Queue[Frame | Exception | None] = queue.Queue(maxsize=1)
+        grabber = threading.Thread(target=self._grab, args=(slot,), daemon=True,
+                                   name=f"grab-{self.camera_id}")
+        grabber.start()
+        try:
+            while True:
+                item = slot.get()
+                if item is None:
+                    return
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            self._halt.set()  # the consumer stopped early: stop this camera's grabber only
+            grabber.join(timeout=5)
+
+    def _offer(self, slot: queue.Queue[Frame | Exception | None], frame: Frame) -> None:
+        """Put the newest frame in the slot, replacing (and counting) one not yet consumed."""
+        try:
+            slot.put_nowait(frame)
+        except queue.Full:
+            try:
+                slot.get_nowait()
+                self.dropped += 1
+            except queue.Empty:
+                pass
+            slot.put_nowait(frame)
+
+    def _grab(self, slot: queue.Queue[Frame | Exception | None]) -> None:
+        index, started, backoff = 0, time.monotonic(), 1.0
+        try:
+            while not self._stopped():
+                try:
+                    cap = self._open()
+                except SourceError as exc:
+                    if not self.live:
+                        raise
+                    backoff = self._wait_reconnect(exc, backoff)
+                    continue
+                got_any = False
+                paced_from = time.monotonic() - index / self.fps
+                while not self._stopped():
+                    ok, image = cap.read()
+                    if not ok or image is None:
+                        break
+                    self._check(image, index)
+                    got_any = True
+                    if self.live:
+                        t = time.monotonic() - started
+                    else:
+                        t = index / self.fps
+                        time.sleep(max(0.0, paced_from + t - time.monotonic()))
+                    self._offer(slot, Frame(index, t, image))
+                    index += 1
+                cap.release()
+                if not self.live:
+                    self._finish(index)
+                    break
+                if got_any:
+                    backoff = 1.0
+                backoff = self._wait_reconnect(
+                    SourceError(f"camera {self.camera_id}: stream {self.uri!r} ended"), backoff)
+        except SourceError as exc:
+            self.state = "failed"
+            slot.put(exc)  # the consumer takes the last frame first; an error is never dropped
+            return
+        slot.put(None)
+
+    def _stopped(self) -> bool:
+        return self.stop.is_set() or self._halt.is_set()
+
+    def _wait_reconnect(self, exc: SourceError, backoff: float) -> float:
+        self.state = "reconnecting"
+        self.reconnects += 1
+        log.warning("%s; reconnecting in %.0fs", exc, backoff)
+        self.stop.wait(backoff)
+        return min(backoff * 2, self.max_backoff_s)
 
 
 def read_frames(camera_id: str, uri: str, *, realtime: bool = False) -> Iterator[Frame]:
-    """Yield decoded frames; ``realtime`` paces a file at its own frame rate, as a camera would."""
-    cap, fps = _open(camera_id, uri)
-    started = time.monotonic()
-    index = 0
-    try:
-        while True:
-            ok, image = cap.read()
-            if not ok or image is None:
-                break
-            if image.size == 0 or image.shape[0] * image.shape[1] > MAX_FRAME_PIXELS:
-                raise SourceError(f"camera {camera_id}: frame {index} of {uri!r} has unusable "
-                                  f"size {image.shape}")
-            t = index / fps
-            if realtime:
-                time.sleep(max(0.0, started + t - time.monotonic()))
-            yield Frame(index, t, image)
-            index += 1
-    finally:
-        cap.release()
-    if index == 0:
-        raise SourceError(f"camera {camera_id}: {uri!r} opened but yielded no frames "
-                          "(corrupt, truncated or not a video)")
+    """Frames of one source (see FrameSource); kept for callers that need no counters."""
+    return iter(FrameSource(camera_id, uri, realtime=realtime))

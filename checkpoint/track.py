@@ -68,6 +68,10 @@ class Tracker:
             self._add(track, Sighting(t, frame_index, read), image)
         return ended
 
+    def live_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Where the plates being followed were last seen: the detector looks there again."""
+        return [tr.sightings[-1].read.box for tr in self._live]
+
     def finish(self) -> list[Track]:
         """The stream ended: every live track ends now."""
         ended, self._live = self._live, []

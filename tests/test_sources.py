@@ -1,4 +1,6 @@
 import logging
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -8,7 +10,7 @@ from checkpoint.pipeline import Checkpoint
 from checkpoint.publish import Publisher
 from checkpoint.read import PlateRead
 from checkpoint.sampleclip import render_clip
-from checkpoint.sources import SourceError, read_frames
+from checkpoint.sources import FrameSource, SourceError, read_frames
 from checkpoint.spool import Spool
 
 UNREACHABLE_KAFKA = "127.0.0.1:1"  # nothing listens there: the uplink is down, as at a roadside
@@ -61,3 +63,38 @@ def test_a_broken_camera_does_not_stop_the_others(tmp_path, caplog):
     assert "camera dead: cannot open" in caplog.text
     # the box kept working offline: its heartbeats wait in the spool
     assert spool.depth() >= 1 and not publisher.status.online
+
+
+def test_realtime_replay_drops_what_it_cannot_process_and_never_queues(tmp_path):
+    clip = render_clip(tmp_path / "clip.mp4", plates=["KA 482 BC"], gap_s=2.0)
+    source = FrameSource("c1", clip.path, realtime=True)
+    consumed = []
+    for frame in source:
+        time.sleep(0.25)  # a reader slower than the camera's 10 fps
+        consumed.append(frame.index)
+    assert source.dropped > 0
+    assert len(consumed) + source.dropped == clip.frames  # each frame either read or counted
+    assert consumed == sorted(consumed) and consumed[-1] == clip.frames - 1  # newest frames win
+    assert source.state == "finished"
+
+
+def test_a_live_stream_that_never_opens_keeps_reconnecting_until_stopped():
+    stop = threading.Event()
+    source = FrameSource("gate-3", "rtsp://127.0.0.1:9/none", stop=stop, max_backoff_s=0.2)
+    worker = threading.Thread(target=lambda: list(source))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while source.reconnects < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert source.reconnects >= 3 and source.state == "reconnecting"
+    stop.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+
+
+def test_zero_size_and_giant_frames_are_refused():
+    source = FrameSource("c9", "unused.mp4")
+    with pytest.raises(SourceError, match="camera c9: frame 3 .* unusable size"):
+        source._check(np.zeros((0, 0, 3), np.uint8), 3)
+    with pytest.raises(SourceError, match="unusable size"):
+        source._check(np.zeros((5000, 5000, 3), np.uint8), 0)
