@@ -25,7 +25,9 @@ class Detection:
 
 
 class PlateDetector(Protocol):
-    def detect(self, image: np.ndarray) -> list[Detection]: ...
+    def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
+        """Detections in ``image``; ``scale`` caps the resize (None: the detector's own size)."""
+        ...
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -37,7 +39,11 @@ def order_corners(points: np.ndarray) -> np.ndarray:
 
 
 class DbTextDetector:
-    """PP-OCR DB detection on the whole input, resized so its longer side is ``max_side``."""
+    """PP-OCR DB detection, the input resized so its longer side is at most ``max_side``.
+
+    The pipeline passes the scale that fits the whole frame into ``max_side``, so a small region
+    of a 1080p frame is searched at the same coarse scale as the frame, not at full resolution.
+    """
 
     def __init__(self, model: str | Path | None = None, *, threads: int = 1, max_side: int = 960,
                  threshold: float = 0.3, box_threshold: float = 0.5, unclip_ratio: float = 1.6,
@@ -50,9 +56,9 @@ class DbTextDetector:
         self.unclip_ratio = unclip_ratio
         self.min_size = min_size
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
+    def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
         h, w = image.shape[:2]
-        scale = min(1.0, self.max_side / max(h, w))
+        scale = min(1.0, self.max_side / max(h, w), scale or 1.0)
         rh, rw = (max(32, int(round(v * scale / 32)) * 32) for v in (h, w))
         blob = cv2.resize(image, (rw, rh)).astype(np.float32)
         blob = ((blob / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]

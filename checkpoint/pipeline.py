@@ -82,9 +82,9 @@ def _look_region(camera: CameraConfig, moved: Box | None, tracked: list[Box],
 
 
 def _read_region(reader: PlateReader, camera: CameraConfig, image: np.ndarray,
-                 region: Box) -> list[PlateRead]:
+                 region: Box, scale: float) -> list[PlateRead]:
     x1, y1, x2, y2 = region
-    reads = reader.read(image[y1:y2, x1:x2], camera.plate_region)
+    reads = reader.read(image[y1:y2, x1:x2], camera.plate_region, scale=scale)
     if (x1, y1) == (0, 0):
         return reads
     offset = np.array([x1, y1], dtype=np.float32)
@@ -122,13 +122,15 @@ def run_camera(camera: CameraConfig, cfg: CheckpointConfig, reader: PlateReader,
             stats.last_frame_time = utcnow()
             if tracker is None:
                 tracker = Tracker(cfg.track, frame.image.shape[1])
-            if frame.index % camera.detect_every:
+            if frame.index % camera.read_every(source.fps):
                 continue
             region = _look_region(camera, gate.update(frame.image), tracker.live_boxes(),
                                   frame.image.shape)
             t2 = time.perf_counter()
             clock["gate"] += t2 - t1
-            reads = [] if region is None else _read_region(reader, camera, frame.image, region)
+            scale = cfg.reader.det_max_side / max(frame.image.shape[:2])
+            reads = [] if region is None else _read_region(reader, camera, frame.image, region,
+                                                           scale)
             reads = [r for r in reads if r.confidence >= cfg.reader.min_confidence]
             stats.frames_read += region is not None
             t3 = time.perf_counter()

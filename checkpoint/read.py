@@ -41,8 +41,9 @@ class PlateRead:
 
 
 class PlateReader(Protocol):
-    def read(self, image: np.ndarray, region: str | None) -> list[PlateRead]:
-        """Find and read every plate in a whole frame."""
+    def read(self, image: np.ndarray, region: str | None, *,
+             scale: float | None = None) -> list[PlateRead]:
+        """Find and read every plate in a frame (or part of one searched at ``scale``)."""
         ...
 
     def read_crop(self, crop: np.ndarray, region: str | None) -> PlateRead | None:
@@ -68,8 +69,9 @@ class RapidOcrReader:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         })
 
-    def read(self, image: np.ndarray, region: str | None) -> list[PlateRead]:
-        out = self._engine(image, use_cls=False)
+    def read(self, image: np.ndarray, region: str | None, *,
+             scale: float | None = None) -> list[PlateRead]:
+        out = self._engine(image, use_cls=False)  # rapidocr picks its own scale
         if out.txts is None:
             return []
         reads = []
@@ -150,9 +152,10 @@ class OnnxPlateReader:
         self.recogniser = recogniser
         self.times = StageTimes()
 
-    def read(self, image: np.ndarray, region: str | None) -> list[PlateRead]:
+    def read(self, image: np.ndarray, region: str | None, *,
+             scale: float | None = None) -> list[PlateRead]:
         t0 = time.perf_counter()
-        found = [d for d in self.detector.detect(image) if _plate_shaped(d.corners)]
+        found = [d for d in self.detector.detect(image, scale) if _plate_shaped(d.corners)]
         t1 = time.perf_counter()
         self.times.detect += t1 - t0
         if not found:

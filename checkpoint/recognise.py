@@ -18,7 +18,7 @@ from checkpoint.models import ModelError, bundled_model, session
 
 DEFAULT_REC_MODEL = "PP-OCRv6_rec_small.onnx"
 REC_HEIGHT = 48
-MIN_WIDTH_RATIO = 320 / 48  # PP-OCR pads inputs to at least this aspect ratio, as in training
+MIN_WIDTH_RATIO = 1.0  # no padding beyond the crop: measured as accurate on plates, and faster
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_demo_config_loads():
     cfg = load_config(ROOT / "configs" / "checkpoint-demo.yaml")
-    assert cfg.checkpoint_id and cfg.cameras[0].detect_every >= 1
+    assert cfg.checkpoint_id and cfg.cameras[0].reads_per_second > 0
 
 
 def test_errors_name_the_file_and_the_key(tmp_path):
