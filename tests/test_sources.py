@@ -41,8 +41,12 @@ def test_truncated_file_yields_what_it_has(tmp_path):
 
 
 class BlankReader:
-    def read(self, image: np.ndarray, region: str | None) -> list[PlateRead]:
+    def read(self, image: np.ndarray, region: str | None, *,
+             scale: float | None = None) -> list[PlateRead]:
         return []
+
+    def read_crop(self, crop: np.ndarray, region: str | None) -> PlateRead | None:
+        return None
 
 
 def test_a_broken_camera_does_not_stop_the_others(tmp_path, caplog):
