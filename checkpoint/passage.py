@@ -63,14 +63,14 @@ class EvidenceStore:
         return removed
 
 
-def _alternatives(voted: tuple[Candidate, ...], read: tuple[tuple[str, float], ...], best: str,
+def _alternatives(voted: tuple[Candidate, ...], read: list[tuple[str, float]], best: str,
                   limit: int = 4, floor: float = 0.01) -> list[PlateAlternative]:
-    """Other texts the track read, and the recogniser's runner-ups for the best read, best first.
+    """Other texts the track read, and the recogniser's runner-ups for the best text, best first.
 
     Runner-ups below ``floor`` are noise: offered to the matcher, they would only make false hits.
     """
     merged: dict[str, float] = {}
-    for text, confidence in [(c.text, c.confidence) for c in voted] + list(read):
+    for text, confidence in [(c.text, c.confidence) for c in voted] + read:
         if text != best and confidence >= floor:
             merged[text] = max(confidence, merged.get(text, 0.0))
     ranked = sorted(merged.items(), key=lambda kv: -kv[1])[:limit]
@@ -102,7 +102,9 @@ def build_passage(track: Track, *, checkpoint_id: str, camera: CameraConfig, sta
         plate=result.best.text,
         region=camera.plate_region,
         plate_confidence=result.best.confidence,
-        alternatives=_alternatives(result.alternatives, best.read.alternatives, result.best.text),
+        alternatives=_alternatives(result.alternatives, [
+            alt for s in track.sightings if s.read.text == result.best.text
+            for alt in s.read.alternatives], result.best.text),
         char_confidences=list(best.read.char_confidences)
         if len(best.read.char_confidences) == len(result.best.text) else [],
         plate_box=best.read.box,

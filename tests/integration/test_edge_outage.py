@@ -16,7 +16,7 @@ from checkpoint.config import load_config
 from checkpoint.contracts import Alert
 from checkpoint.pipeline import Checkpoint
 from checkpoint.publish import Publisher
-from checkpoint.read import RapidOcrReader
+from checkpoint.read import build_reader
 from checkpoint.sampleclip import render_clip
 from checkpoint.spool import Spool
 from checkpoint.topics import ALERTS
@@ -63,7 +63,7 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
     })
     spool = Spool(cfg.spool_dir / "edge.sqlite")
     publisher = Publisher(spool, kafka, send_timeout_s=5.0, max_backoff_s=1.0)
-    box = Checkpoint(cfg, publisher, RapidOcrReader)
+    box = Checkpoint(cfg, publisher, lambda: build_reader(cfg.reader))
     result = {}
     replay = threading.Thread(target=lambda: result.setdefault("summary", box.run(realtime=False)))
     replay.start()
