@@ -51,7 +51,9 @@ _FORMATS: dict[str, tuple[str, ...]] = {
 #: position: only the overall shape is checked, and nothing is corrected.
 _SHAPES: dict[str, re.Pattern[str]] = {
     "eu": re.compile(r"(?=.*\d)[A-Z0-9]{4,10}"),
-    "us": re.compile(r"[A-Z0-9]{2,8}"),
+    # US vanity plates without a digit (1 of the 111 in the OpenALPR US set) are given up: state
+    # names, slogans and dealer frames on the same car read as plates otherwise.
+    "us": re.compile(r"(?=.*\d)[A-Z0-9]{2,8}"),
 }
 _GENERIC = _SHAPES["eu"]   # what a plate of no stated region must look like
 

@@ -43,7 +43,7 @@ def fits(text, region, corrections=()):
     ("ABC1234", "br"), ("ABC1D23", "br"),
     ("CJ12ABC", "ro"), ("B12ABC", "ro"), ("B123ABC", "ro"),
     ("KA482BC", "eu"), ("1234", "eu"), ("AB12CD345X", "eu"),
-    ("AB", "us"), ("7ABC123", "us"), ("GOTCHA", "us"), ("12345678", "us"),
+    ("A1", "us"), ("7ABC123", "us"), ("G0TCHA", "us"), ("12345678", "us"),
 ])
 def test_every_format_fits_as_is(plate, region):
     assert fit_plate(plate, region) == fits(plate, region)
@@ -67,6 +67,7 @@ def test_text_is_normalised_first():
     ("A12ABC", "ro"), ("AB12AB", "ro"), ("ABC12ABC", "ro"), ("B1234ABC", "ro"),
     ("ABC", "eu"), ("KABCDEF", "eu"), ("AB12CD345XY", "eu"), ("京A12345", "eu"),
     ("A", "us"), ("ABC123456", "us"), ("京A12", "us"),
+    ("TEXAS", "us"), ("GOTCHA", "us"),                              # no digit: not a plate here
 ])
 def test_rejected(text, region):
     assert not is_plausible(text, region)
@@ -201,7 +202,8 @@ REGION_FORMATS = [(region, fmt) for region, fmts in FORMATS.items() for fmt in f
 FORMATTED = st.sampled_from(REGION_FORMATS).flatmap(
     lambda rf: st.tuples(st.just(rf[0]), plates(rf[1])))
 ALNUM = ascii_uppercase + digits
-US = st.text(ALNUM, min_size=2, max_size=8)
+US = st.tuples(st.text(ALNUM, min_size=1, max_size=7), st.sampled_from(digits), st.integers(0, 7)) \
+    .map(lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:])      # 2-8 characters, one digit at least
 EU = st.tuples(st.text(ALNUM, min_size=3, max_size=9), st.sampled_from(digits), st.integers(0, 9)) \
     .map(lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:])      # 4-10 characters, one digit at least
 SHAPED = st.tuples(st.just("us"), US) | st.tuples(st.just("eu"), EU)
