@@ -9,14 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip("rapidfuzz")
-
-from checkpoint import evaluate as ev  # noqa: E402
-from checkpoint.evaluate import (  # noqa: E402
+from checkpoint import evaluate as ev
+from checkpoint.evaluate import (
     LabelledImage, LabelledPlate, ManifestError, add_eval_arguments, evaluate, load_manifest,
     run_eval,
 )
-from checkpoint.read import PlateRead  # noqa: E402
+from checkpoint.read import PlateRead
 
 HEADER = "image,plate,x,y,w,h,region\n"
 REAL_CROPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "lprnet-cn-crops"
@@ -414,7 +412,6 @@ def test_run_eval_manifest_error_exits_2(tmp_path, capsys):
 
 @pytest.mark.skipif(not REAL_CROPS.is_dir(), reason="shared/data/lprnet-cn-crops not present")
 def test_rapidocr_on_real_cn_crops():
-    pytest.importorskip("rapidocr")
     from checkpoint.read import RapidOcrReader
 
     report = evaluate(REAL_CROPS, RapidOcrReader(), limit=20, progress=False)

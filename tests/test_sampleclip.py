@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
-cv2 = pytest.importorskip("cv2")
-np = pytest.importorskip("numpy")
-pytest.importorskip("PIL")
-
-from checkpoint.sampleclip import ClipTruth, render_clip  # noqa: E402
+from checkpoint.sampleclip import ClipTruth, render_clip
 
 PLATES = ("KA 482 BC", "GD 37 TRN")
 
