@@ -191,7 +191,8 @@ async def raise_alert(alert: Alert) -> bool:
 async def handle_passage(passage: VehiclePassage) -> None:
     """Match first (idempotent), then mark seen: a crash in between re-matches, never loses."""
     now = utcnow()
-    for match in watchlist.match(passage.plate, passage.region, passage.last_seen):
+    reads = [(passage.plate, "best"), *((a.text, "alternative") for a in passage.alternatives)]
+    for match in watchlist.match(reads, passage.region, passage.last_seen):
         await raise_alert(alert_for(passage, match, now))
     seen = keys.SEEN_PASSAGE.format(event_id=passage.event_id)
     if not await until_done("passage de-dup", lambda: redis.set(seen, 1, nx=True,
