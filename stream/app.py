@@ -29,6 +29,7 @@ from checkpoint.topics import (
 )
 from stream import alerts as keys
 from stream.alerts import alert_for
+from stream.config import load_stream_config
 from stream.match import WatchlistIndex
 
 log = logging.getLogger("kakou.stream")
@@ -65,8 +66,9 @@ heartbeats_topic = _raw_topic(HEARTBEATS)
 alerts_topic = _raw_topic(ALERTS)
 deadletter_topic = _raw_topic(DEADLETTER)
 
+config = load_stream_config()
 redis = aioredis.from_url(redis_url(), decode_responses=True)
-watchlist = WatchlistIndex()
+watchlist = WatchlistIndex(policies=config.policies(), default_policy=config.default_match.policy())
 watchlist_ready = asyncio.Event()
 
 
@@ -188,12 +190,41 @@ async def raise_alert(alert: Alert) -> bool:
     return True
 
 
+async def earlier_alert_of_visit(alert: Alert) -> str | None:
+    """The alert already raised for this (entry, plate, checkpoint) within the cool-down, if any.
+
+    The first alert of a visit claims the key; a replay of the same passage finds its own id
+    there and is raised (idempotently) again, so a crash between claim and raise loses nothing.
+    """
+    if config.alert_cooldown_s <= 0:
+        return None
+    key = keys.COOLDOWN.format(entry_id=alert.entry.entry_id, plate=alert.plate,
+                               checkpoint_id=alert.checkpoint_id)
+    if await until_done("cool-down", lambda: redis.set(key, alert.alert_id, nx=True,
+                                                        ex=int(config.alert_cooldown_s))):
+        return None
+    holder = await until_done("cool-down", lambda: redis.get(key))
+    return holder if holder not in (None, alert.alert_id) else None
+
+
 async def handle_passage(passage: VehiclePassage) -> None:
     """Match first (idempotent), then mark seen: a crash in between re-matches, never loses."""
     now = utcnow()
     reads = [(passage.plate, "best"), *((a.text, "alternative") for a in passage.alternatives)]
     for match in watchlist.match(reads, passage.region, passage.last_seen):
-        await raise_alert(alert_for(passage, match, now))
+        alert = alert_for(passage, match, now)
+        earlier = await earlier_alert_of_visit(alert)
+        if earlier is None:
+            await raise_alert(alert)
+            continue
+
+        async def attach(earlier: str = earlier) -> None:  # the same visit, seen again
+            async with redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(keys.ALERT_PASSAGES.format(alert_id=earlier), passage.event_id)
+                pipe.hincrby(keys.STREAM_STATS, "alerts_within_cooldown", 1)
+                await pipe.execute()
+
+        await until_done("cool-down attach", attach)
     seen = keys.SEEN_PASSAGE.format(event_id=passage.event_id)
     if not await until_done("passage de-dup", lambda: redis.set(seen, 1, nx=True,
                                                                 ex=keys.NON_HIT_TTL_S)):

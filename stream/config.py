@@ -1,0 +1,60 @@
+"""The stream's YAML config, validated into typed models with documented defaults.
+
+Read from ``KAKOU_STREAM_CONFIG`` (a path) or ``configs/stream.yaml``; errors name the file and
+the key. Every worker of a deployment must run with the same file.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stream.match import MatchPolicy
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "configs" / "stream.yaml"
+
+
+class StreamConfigError(ValueError):
+    """A stream config that cannot be used; the message says which file and key."""
+
+
+class PolicyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_confusions: int = Field(default=1, ge=0, le=3,
+                                description="OCR-confusion substitutions allowed (0/O, 8/B ...)")
+    max_edits: int = Field(default=0, ge=0, le=2, description="other edits allowed")
+    min_fuzzy_length: int = Field(default=5, ge=1, description="shorter plates match exactly only")
+
+    def policy(self) -> MatchPolicy:
+        return MatchPolicy(self.max_confusions, self.max_edits, self.min_fuzzy_length)
+
+
+class StreamConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    default_match: PolicyConfig = PolicyConfig()
+    match: dict[str, PolicyConfig] = Field(default_factory=dict,
+                                           description="per watchlist name, overrides default_match")
+    alert_cooldown_s: float = Field(
+        default=900.0, ge=0, description="one alert per (entry, plate, checkpoint) within this "
+        "window: a vehicle stopped at a checkpoint for long is one visit, not several alerts")
+
+    def policies(self) -> dict[str, MatchPolicy]:
+        return {name: p.policy() for name, p in self.match.items()}
+
+
+def load_stream_config(path: str | Path | None = None) -> StreamConfig:
+    path = Path(path or os.environ.get("KAKOU_STREAM_CONFIG") or DEFAULT_PATH)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise StreamConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise StreamConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return StreamConfig.model_validate(data)
+    except ValidationError as exc:
+        raise StreamConfigError("\n".join(
+            f"{path}: {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+            for e in exc.errors())) from None

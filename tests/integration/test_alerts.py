@@ -1,0 +1,67 @@
+"""Alerts on the real worker: fuzzy hits explained, one alert per checkpoint visit, per-list policy."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from kafka import KafkaProducer
+
+from checkpoint.contracts import Alert, PlateAlternative, VehiclePassage, alert_id_for, encode
+from checkpoint.topics import PASSAGES
+from stream import alerts as keys
+
+from .test_edge_outage import wait_for
+
+
+def passage(checkpoint_id: str, plate: str, alternatives=()) -> VehiclePassage:
+    now = datetime.now(timezone.utc)
+    return VehiclePassage(checkpoint_id=checkpoint_id, lane="1", camera_id="c1", first_seen=now,
+                          last_seen=now, plate=plate, plate_confidence=0.9, dwell_seconds=1.0,
+                          alternatives=[PlateAlternative(text=t, confidence=0.1) for t in alternatives])
+
+
+def send(kafka: str, *passages: VehiclePassage) -> None:
+    producer = KafkaProducer(bootstrap_servers=kafka, acks="all")
+    for p in passages:
+        producer.send(PASSAGES.name, key=p.checkpoint_id.encode(), value=encode(p)).get(timeout=30)
+    producer.close()
+
+
+def processed(redis_client, *passages: VehiclePassage) -> bool:
+    return all(redis_client.exists(keys.SEEN_PASSAGE.format(event_id=p.event_id)) for p in passages)
+
+
+def stored_alert(redis_client, entry_id: str, p: VehiclePassage) -> Alert | None:
+    body = redis_client.get(keys.ALERT_KEY.format(alert_id=alert_id_for(entry_id, p.event_id)))
+    return Alert.model_validate_json(body) if body else None
+
+
+def test_a_vehicle_seen_again_at_the_same_checkpoint_is_one_alert(kafka, redis_client, worker,
+                                                                   checkpoint_id):
+    first, again = passage(checkpoint_id, "KA482BC"), passage(checkpoint_id, "KA482BC")
+    elsewhere = passage(f"{checkpoint_id}-b", "KA482BC")
+    send(kafka, first)
+    wait_for("the first passage", lambda: processed(redis_client, first), 60)
+    send(kafka, again, elsewhere, first)  # first again: a replayed duplicate
+    wait_for("the other passages", lambda: processed(redis_client, again, elsewhere), 60)
+    assert stored_alert(redis_client, "demo-stolen-001", first) is not None
+    assert stored_alert(redis_client, "demo-stolen-001", again) is None
+    assert stored_alert(redis_client, "demo-stolen-001", elsewhere) is not None
+    attached = redis_client.smembers(keys.ALERT_PASSAGES.format(
+        alert_id=alert_id_for("demo-stolen-001", first.event_id)))
+    assert attached == {again.event_id}
+
+
+def test_fuzzy_hits_are_explained_and_strict_lists_stay_exact(kafka, redis_client, worker,
+                                                              checkpoint_id):
+    misread = passage(checkpoint_id, "KA4B2BC")                     # 8 read as B: stolen list
+    via_alternative = passage(f"{checkpoint_id}-2", "XX000XX", ["WX963LA"])
+    strict = passage(f"{checkpoint_id}-3", "GD3TTRN")  # 7 read as T, but control-orders is exact-only
+    send(kafka, misread, via_alternative, strict)
+    wait_for("the passages", lambda: processed(redis_client, misread, via_alternative, strict), 60)
+    fuzzy = stored_alert(redis_client, "demo-stolen-001", misread)
+    assert fuzzy.match.type == "fuzzy" and fuzzy.match.differing_positions == [3]
+    assert fuzzy.match.read == "KA4B2BC" and fuzzy.plate == "KA4B2BC"
+    alt = stored_alert(redis_client, "demo-wanted-003", via_alternative)
+    assert (alt.match.type, alt.match.read_source, alt.match.read) == \
+        ("exact", "alternative", "WX963LA")
+    assert stored_alert(redis_client, "demo-control-002", strict) is None
