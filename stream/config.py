@@ -45,7 +45,12 @@ class StreamConfig(BaseModel):
 
 
 def load_stream_config(path: str | Path | None = None) -> StreamConfig:
-    path = Path(path or os.environ.get("KAKOU_STREAM_CONFIG") or DEFAULT_PATH)
+    """The named file, else KAKOU_STREAM_CONFIG, else configs/stream.yaml of a source checkout;
+    the documented defaults when none is named and the checkout has none (an installed package)."""
+    named = path or os.environ.get("KAKOU_STREAM_CONFIG")
+    if named is None and not DEFAULT_PATH.exists():
+        return StreamConfig()
+    path = Path(named or DEFAULT_PATH)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:

@@ -38,3 +38,11 @@ def test_errors_name_the_file_and_the_key(tmp_path, text, key):
 def test_unreadable_config(tmp_path):
     with pytest.raises(StreamConfigError, match="cannot read"):
         load_stream_config(tmp_path / "missing.yaml")
+
+
+def test_an_installed_package_without_a_checkout_uses_the_defaults(monkeypatch, tmp_path):
+    import stream.config as sc
+
+    monkeypatch.delenv("KAKOU_STREAM_CONFIG", raising=False)
+    monkeypatch.setattr(sc, "DEFAULT_PATH", tmp_path / "absent.yaml")
+    assert load_stream_config() == sc.StreamConfig()
