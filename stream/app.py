@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,8 +21,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from checkpoint.contracts import (
-    Alert, ContractError, DeadLetter, Heartbeat, IdCheck, VehiclePassage, WatchlistEntry, decode,
-    encode, utcnow,
+    Alert, AlertAction, AlertState, ContractError, DeadLetter, Heartbeat, IdCheck, VehiclePassage,
+    WatchlistEntry, decode, encode, new_event_id, utcnow,
 )
 from checkpoint.settings import kafka_bootstrap, redis_url, replication_factor
 from checkpoint.topics import (
@@ -179,6 +180,8 @@ async def raise_alert(alert: Alert) -> bool:
         async with redis.pipeline(transaction=True) as pipe:
             pipe.set(key, body, nx=True)
             pipe.zadd(keys.OPEN_ALERTS, {alert.alert_id: alert.raised_at.timestamp()})
+            pipe.zadd(keys.ESCALATE_AT, {alert.alert_id: alert.raised_at.timestamp()
+                                         + config.escalate_after_s[alert.priority]})
             pipe.publish(keys.ALERTS_CHANNEL, body)
             pipe.hincrby(keys.STREAM_STATS, "alerts", 1)
             await pipe.execute()
@@ -188,6 +191,59 @@ async def raise_alert(alert: Alert) -> bool:
              alert.plate, alert.checkpoint_id, alert.entry.list, alert.entry.entry_id,
              alert.match.type, alert.priority, alert.disposal)
     return True
+
+
+async def publish_update(alert: Alert) -> None:
+    """A workflow change of an alert: on kakou.alerts (a new event id), in Redis, to consoles."""
+    await (await alerts_topic.send(key=alert.alert_id.encode(), value=encode(alert)))
+    body = alert.model_dump_json()
+
+    async def record() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.ALERT_KEY.format(alert_id=alert.alert_id), body)
+            pipe.publish(keys.ALERTS_CHANNEL, body)
+            await pipe.execute()
+
+    await until_done("alert update", record)
+
+
+async def escalate(alert_id: str, now: float) -> bool:
+    """Escalate one due alert if it is still 'new'; True when an escalation went out.
+
+    A short lock keeps workers from escalating the same alert together; the alert leaves the
+    schedule only after its escalation is out, so a crash re-escalates rather than loses it.
+    """
+    lock = keys.ESCALATION_LOCK.format(alert_id=alert_id)
+    if not await redis.set(lock, 1, nx=True, ex=30):
+        return False
+    body = await redis.get(keys.ALERT_KEY.format(alert_id=alert_id))
+    sent = False
+    if body is not None:
+        alert = Alert.model_validate_json(body)
+        if alert.state == AlertState.NEW:
+            waited = now - alert.raised_at.timestamp()
+            action = AlertAction(who="kakou-stream", when=utcnow(), what="escalated",
+                                 note=f"not acknowledged {waited:.0f} s after it was raised "
+                                      f"(priority {alert.priority})")
+            await publish_update(alert.model_copy(update={
+                "event_id": new_event_id(), "history": [*alert.history, action]}))
+            await redis.hincrby(keys.STREAM_STATS, "escalations", 1)
+            log.warning("ESCALATED %s: plate %s at %s, %s", alert_id, alert.plate,
+                        alert.checkpoint_id, action.note)
+            sent = True
+    await redis.zrem(keys.ESCALATE_AT, alert_id)
+    return sent
+
+
+@app.timer(interval=config.escalation_check_s)
+async def escalate_unacknowledged() -> None:
+    now = time.time()
+    try:
+        due = await redis.zrangebyscore(keys.ESCALATE_AT, 0, now, start=0, num=100)
+        for alert_id in due:
+            await escalate(alert_id, now)
+    except (RedisConnectionError, RedisTimeoutError) as exc:  # next tick tries again
+        log.warning("escalation check skipped: Redis unavailable (%s)", exc)
 
 
 async def earlier_alert_of_visit(alert: Alert) -> str | None:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stream.match import MatchPolicy
 
@@ -39,6 +39,18 @@ class StreamConfig(BaseModel):
     alert_cooldown_s: float = Field(
         default=900.0, ge=0, description="one alert per (entry, plate, checkpoint) within this "
         "window: a vehicle stopped at a checkpoint for long is one visit, not several alerts")
+
+    escalate_after_s: dict[int, float] = Field(
+        default_factory=lambda: {1: 60.0, 2: 120.0, 3: 300.0, 4: 900.0, 5: 1800.0},
+        description="per priority (1 most urgent): an alert still 'new' this long is escalated")
+    escalation_check_s: float = Field(default=2.0, gt=0, description="how often to look")
+
+    @model_validator(mode="after")
+    def _every_priority(self) -> StreamConfig:
+        missing = sorted({1, 2, 3, 4, 5} - set(self.escalate_after_s))
+        if missing:
+            raise ValueError(f"escalate_after_s needs every priority 1-5, missing {missing}")
+        return self
 
     def policies(self) -> dict[str, MatchPolicy]:
         return {name: p.policy() for name, p in self.match.items()}

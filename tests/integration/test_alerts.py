@@ -1,6 +1,7 @@
 """Alerts on the real worker: fuzzy hits explained, one alert per checkpoint visit, per-list policy."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from kafka import KafkaProducer
@@ -8,6 +9,7 @@ from kafka import KafkaProducer
 from checkpoint.contracts import Alert, PlateAlternative, VehiclePassage, alert_id_for, encode
 from checkpoint.topics import PASSAGES
 from stream import alerts as keys
+from stream.watchlist_cli import main as watchlist_cli
 
 from .test_edge_outage import wait_for
 
@@ -65,3 +67,24 @@ def test_fuzzy_hits_are_explained_and_strict_lists_stay_exact(kafka, redis_clien
     assert (alt.match.type, alt.match.read_source, alt.match.read) == \
         ("exact", "alternative", "WX963LA")
     assert stored_alert(redis_client, "demo-control-002", strict) is None
+
+
+def test_an_unacknowledged_alert_is_escalated_once(kafka, redis_client, worker, checkpoint_id,
+                                                   tmp_path):
+    plate = "ES" + checkpoint_id[-5:].upper().replace("-", "7") + "9"
+    csv_path = tmp_path / "p5.csv"
+    csv_path.write_text("entry_id,list,plate,category,priority,disposal\n"
+                        f"{checkpoint_id}-p5,traffic,{plate},unpaid fines,5,note and let pass\n")
+    assert watchlist_cli(["import", str(csv_path), "--created-by", "pytest"]) == 0
+    time.sleep(2)  # the worker follows the watchlist topic live
+    p = passage(checkpoint_id, plate)
+    send(kafka, p)
+    alert_key = keys.ALERT_KEY.format(alert_id=alert_id_for(f"{checkpoint_id}-p5", p.event_id))
+    escalated = wait_for("the escalation", lambda: (body := redis_client.get(alert_key)) and (
+        a := Alert.model_validate_json(body)).history and a, 30, 0.5)
+    (action,) = escalated.history
+    assert action.what == "escalated" and "priority 5" in action.note
+    assert escalated.state == "new"
+    time.sleep(2)
+    assert len(Alert.model_validate_json(redis_client.get(alert_key)).history) == 1  # once only
+    assert redis_client.zscore(keys.ESCALATE_AT, escalated.alert_id) is None
