@@ -7,12 +7,13 @@ duplicate a message on the topic; every event carries an ``event_id`` and consum
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaConnectionError, KafkaError
 from pydantic import BaseModel
 
 from checkpoint.contracts import encode
@@ -21,6 +22,18 @@ from checkpoint.spool import Spool, SpooledEvent
 from checkpoint.topics import ensure_topics
 
 log = logging.getLogger(__name__)
+
+
+def _reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
+    """Does any bootstrap server accept a TCP connection?"""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "localhost", int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 @dataclass
@@ -42,6 +55,7 @@ class Publisher:
         self._send_timeout_s = send_timeout_s
         self._max_backoff_s = max_backoff_s
         self._producer: KafkaProducer | None = None
+        self._stale = False
         self._topics_ready = False
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -104,12 +118,20 @@ class Publisher:
             self._mark_online()
             return acked
         except KafkaError as exc:
-            # The producer reconnects by itself; what was not acknowledged is sent again from the
-            # spool (a duplicate this may cause is removed downstream by event_id).
+            # What was not acknowledged is sent again from the spool, by a fresh producer: after
+            # expired batches an idempotent producer's sequence numbers can leave it stuck. A
+            # duplicate this may cause is removed downstream by event_id.
             self._mark_offline(exc)
+            self._stale = True
             return acked
 
     def _connect(self) -> KafkaProducer:
+        if self._stale:
+            self._drop_producer()
+            self._stale = False
+        if self._producer is None and not _reachable(self._bootstrap):
+            # no client is built against a dead broker: kafka-python leaves background loops behind
+            raise KafkaConnectionError(f"no broker answers at {self._bootstrap}")
         if not self._topics_ready:
             ensure_topics(self._bootstrap)
             self._topics_ready = True
@@ -126,7 +148,7 @@ class Publisher:
     def _drop_producer(self) -> None:
         if self._producer is not None:
             try:
-                self._producer.close(timeout=0)
+                self._producer.close(timeout=2)
             except Exception:  # noqa: BLE001 - closing a broken client must not kill the uplink
                 log.debug("closing producer failed", exc_info=True)
             self._producer = None

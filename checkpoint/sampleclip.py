@@ -21,13 +21,17 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-__all__ = ["SAMPLE_PLATES", "ClipTruth", "ClipVehicle", "main", "render_clip"]
+__all__ = ["BUSY_PLATES", "SAMPLE_PLATES", "ClipTruth", "ClipVehicle", "main", "render_clip"]
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 #: Printed forms of the default plates: European-looking, without O/0 or I/1 look-alikes.
 SAMPLE_PLATES: tuple[str, ...] = (
     "KA 482 BC", "B MX 4473", "GD 37 TRN", "PW 5K938", "WX 963 LA", "M RK 2274",
+)
+#: A busier lane (twelve vehicles, the sample's six first) for tests that need a longer clip.
+BUSY_PLATES: tuple[str, ...] = SAMPLE_PLATES + (
+    "HN 52 KTV", "ZR 881 AC", "S UV 7293", "FK 3N640", "TX 27 WMB", "C RN 5386",
 )
 
 # Geometry in "units": pixels on the reference 960x540 frame, scaled with the frame size.

@@ -11,14 +11,12 @@ from checkpoint.models import ModelError
 from checkpoint.pipeline import Checkpoint
 from checkpoint.publish import Publisher
 from checkpoint.read import build_reader
-from checkpoint.sampleclip import render_clip
+from checkpoint.sampleclip import BUSY_PLATES, render_clip
 from checkpoint.spool import Spool
 from checkpoint.topics import HEARTBEATS, PASSAGES
 
 UNREACHABLE_KAFKA = "127.0.0.1:1"  # offline box: everything must wait in the spool, nothing lost
 
-PLATES = ("KA 482 BC", "B MX 4473", "GD 37 TRN", "PW 5K938", "WX 963 LA", "M RK 2274",
-          "HN 52 KTV", "ZR 881 AC", "S UV 7293", "FK 3N640", "TX 27 WMB", "C RN 5386")
 
 
 def box(tmp_path, source: str, reader: ReaderConfig = ReaderConfig()) -> tuple[Checkpoint, Spool]:
@@ -31,7 +29,7 @@ def box(tmp_path, source: str, reader: ReaderConfig = ReaderConfig()) -> tuple[C
 
 
 def test_one_passage_per_vehicle_with_the_right_plate(tmp_path):
-    truth = render_clip(tmp_path / "clip.mp4", plates=PLATES, seed=3)
+    truth = render_clip(tmp_path / "clip.mp4", plates=BUSY_PLATES, seed=3)
     checkpoint, spool = box(tmp_path, truth.path)
     try:
         summary = checkpoint.run(realtime=False)
