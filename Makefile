@@ -8,13 +8,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 FONT   := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 
-.PHONY: help venv system-deps services services-down demo test test-unit clean
+.PHONY: help venv system-deps services services-down demo test test-unit models clean
 
 help:
 	@echo "make demo           set up, start services, replay the sample clip, show alerts"
 	@echo "make test           set up, start services, run the whole test suite"
 	@echo "make test-unit      only the tests that need no Kafka/Redis"
 	@echo "make services       start Kafka (KRaft) and Redis locally; services-down stops them"
+	@echo "make models         train the project's own plate models (PyTorch; see models/README.md)"
 	@echo "make clean          remove the venv and all local service data"
 
 $(STAMP): pyproject.toml
@@ -49,3 +50,13 @@ test-unit: venv
 
 clean: services-down
 	rm -rf $(VENV) .services .spool .evidence .kakou-stream
+
+# The project's own CN plate recogniser (issue 4): train, export models/plate_rec_cn.onnx, measure.
+# Needs the train extra (torch; onnx for the export) and Debian's CJK and condensed DejaVu fonts.
+models: venv
+	$(PY) -m pip install --quiet -e '.[train]'
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { echo "installing fonts-wqy-microhei"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf || { echo "installing fonts-dejavu-extra"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-extra; }
+	$(PY) -m models.train_recogniser

@@ -1,0 +1,303 @@
+"""Train the CN plate recogniser, export it to ONNX, check the export, and measure it.
+
+Steps: (a) pre-train on synthetic plates (``models.synth_plates``, fixed seed); (b) fine-tune on
+the first 250 crops (by file name) of ``../shared/data/lprnet-cn-crops`` (Apache-2.0), in batches
+mixed with synthetic plates so the other colours and formats are not forgotten; (c) export
+``models/plate_rec_cn.onnx`` with the character list in its metadata; (d) check onnxruntime against
+PyTorch; (e) evaluate through the edge's own code (``CtcRecogniser`` + ``to_plate_read``) on the
+last 250 crops (never trained on) and on fresh synthetic plates, and write
+``models/plate_rec_cn.json``.
+
+    python -m models.train_recogniser            # the defaults made the committed model
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import platform
+import time
+from multiprocessing import get_context
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from checkpoint.read import to_plate_read
+from checkpoint.recognise import REC_HEIGHT, CtcRecogniser, _prepare
+from models.recogniser import Exported, PlateCRNN
+from models.synth_plates import CHARACTERS, synth_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lprnet-cn-crops"
+NUM_CLASSES = len(CHARACTERS) + 2   # blank + characters + the trailing space CtcRecogniser adds
+_INDEX = {c: i + 1 for i, c in enumerate(CHARACTERS)}
+
+
+# ---------------------------------------------------------------------------------------- data
+
+def _render_chunk(job: tuple[int, int, int]) -> tuple[list[np.ndarray], list[str]]:
+    seed, chunk, count = job
+    return synth_batch([seed, chunk], count)
+
+
+def render_synthetic(seed: int, count: int, workers: int, chunk: int = 1000,
+                     desc: str = "render") -> tuple[list[np.ndarray], list[str]]:
+    """``count`` synthetic crops; chunk i uses the seed [seed, i], so the set does not depend on
+    how many workers render it."""
+    jobs = [(seed, i, min(chunk, count - i * chunk)) for i in range(math.ceil(count / chunk))]
+    crops: list[np.ndarray] = []
+    texts: list[str] = []
+    with get_context("fork").Pool(workers) as pool:
+        for c, t in tqdm(pool.imap(_render_chunk, jobs), total=len(jobs), desc=desc, unit="chunk"):
+            crops += c
+            texts += t
+    return crops, texts
+
+
+def load_real(data_dir: Path) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """All crops of the set sorted by file name: images, texts, file names."""
+    with open(data_dir / "labels.csv", newline="", encoding="utf-8") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: r["image"])
+    crops = [cv2.imread(str(data_dir / r["image"]), cv2.IMREAD_COLOR) for r in rows]
+    return crops, [r["plate"] for r in rows], [r["image"] for r in rows]
+
+
+def augment_real(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
+    """Light jitter of a real crop: corners, light, blur, noise."""
+    h, w = crop.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = src + (rng.uniform(-0.05, 0.05, (4, 2)) * [w, h]).astype(np.float32)
+    out = cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h),
+                              borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    out = (out - 128) * rng.uniform(0.7, 1.25) + 128 + rng.uniform(-30, 30)
+    if rng.random() < 0.3:
+        out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.3, 0.9)))
+    out = out + rng.normal(0, rng.uniform(0, 6), out.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
+    """Exactly what ``CtcRecogniser`` feeds the model: height 48, padded to the widest crop."""
+    ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
+    width = int(np.ceil(REC_HEIGHT * max(ratio, 1.0)))
+    return torch.from_numpy(np.stack([_prepare(c, width) for c in crops]))
+
+
+def to_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    return (torch.tensor([_INDEX[c] for t in texts for c in t], dtype=torch.long),
+            torch.tensor([len(t) for t in texts], dtype=torch.long))
+
+
+# ------------------------------------------------------------------------------------ training
+
+def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str) -> float:
+    """``steps`` AdamW steps with a one-cycle schedule; returns the seconds taken."""
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
+    model.train()
+    start = time.perf_counter()
+    bar = tqdm(range(steps), desc=desc, unit="step")
+    avg = None
+    for _ in bar:
+        crops, texts = next_batch()
+        x = to_batch(crops)
+        targets, lengths = to_targets(texts)
+        logp = model(x).log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
+        inputs = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+        loss = ctc(logp, targets, inputs, lengths)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        avg = loss.item() if avg is None else 0.98 * avg + 0.02 * loss.item()
+        bar.set_postfix(loss=f"{avg:.3f}")
+    return time.perf_counter() - start
+
+
+# -------------------------------------------------------------------------------------- export
+
+def export_onnx(model: PlateCRNN, path: Path, metadata: dict[str, str]) -> None:
+    import onnx  # the exporter needs it too
+
+    model.eval()
+    dummy = torch.zeros(1, 3, REC_HEIGHT, 188)
+    buf = io.BytesIO()
+    kwargs = dict(input_names=["x"], output_names=["probs"], opset_version=17,
+                  dynamic_axes={"x": {0: "N", 3: "W"}, "probs": {0: "N", 1: "T"}})
+    try:
+        torch.onnx.export(Exported(model), (dummy,), buf, dynamo=False, **kwargs)
+    except TypeError:  # torch < 2.5 has no ``dynamo`` argument
+        torch.onnx.export(Exported(model), (dummy,), buf, **kwargs)
+    proto = onnx.load_from_string(buf.getvalue())
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.producer_name = "kakou models/train_recogniser.py"
+    onnx.checker.check_model(proto)
+    path.write_bytes(proto.SerializeToString())
+
+
+def check_export(model: PlateCRNN, path: Path, crops: list[np.ndarray]) -> float:
+    """Max abs difference of onnxruntime and PyTorch probabilities; raises above 1e-4."""
+    import onnxruntime as ort
+
+    model.eval()
+    x = to_batch(crops)
+    with torch.no_grad():
+        ref = Exported(model)(x).numpy()
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"x": x.numpy()})[0]
+    diff = float(np.abs(got - ref).max())
+    if got.shape != ref.shape or diff >= 1e-4:
+        raise RuntimeError(f"ONNX export differs from PyTorch: shape {got.shape} vs {ref.shape}, "
+                           f"max abs diff {diff:.2e}")
+    return diff
+
+
+# ------------------------------------------------------------------------------------ evaluate
+
+def evaluate(path: Path, crops: list[np.ndarray], texts: list[str]) -> dict[str, float]:
+    """Exact-plate accuracy through the edge's code: CtcRecogniser, then to_plate_read."""
+    rec = CtcRecogniser(model=path, threads=1, batch_size=8)
+    corners = np.zeros((4, 2), np.float32)
+    readings = rec.recognise(crops)
+    plates = [to_plate_read(r, corners, "cn") for r in readings]
+    exact = sum(p is not None and p.text == t for p, t in zip(plates, texts))
+    raw = sum(r.text == t for r, t in zip(readings, texts))
+    province = sum(bool(r.text) and r.text[0] == t[0] for r, t in zip(readings, texts))
+    n = max(len(texts), 1)
+    return {"images": len(texts), "exact": round(exact / n, 4), "exact_raw_read": round(raw / n, 4),
+            "province_char": round(province / n, 4)}
+
+
+def speed(path: Path, crops: list[np.ndarray]) -> dict[str, float]:
+    """Milliseconds per crop on one thread: one crop at a time, and in batches of 8."""
+    rec = CtcRecogniser(model=path, threads=1, batch_size=8)
+    rec.recognise(crops[:8])
+    t = time.perf_counter()
+    for c in crops:
+        rec.recognise([c])
+    single = (time.perf_counter() - t) / len(crops) * 1000
+    t = time.perf_counter()
+    rec.recognise(crops)
+    batched = (time.perf_counter() - t) / len(crops) * 1000
+    return {"ms_per_crop_single": round(single, 2), "ms_per_crop_batch8": round(batched, 2)}
+
+
+# ---------------------------------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--seed", type=int, default=0, help="seed for torch, numpy and the renderer")
+    p.add_argument("--synth-train", type=int, default=12000, help="synthetic crops to pre-render")
+    p.add_argument("--pretrain-steps", type=int, default=1500)
+    p.add_argument("--finetune-steps", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate, pre-training")
+    p.add_argument("--finetune-lr", type=float, default=1.5e-3)
+    p.add_argument("--real-fraction", type=float, default=0.5,
+                   help="share of real crops in each fine-tuning batch")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="lprnet-cn-crops folder")
+    p.add_argument("--real-train", type=int, default=250,
+                   help="fine-tune on the first N crops by file name; evaluate on the last 250")
+    p.add_argument("--eval-synth", type=int, default=2000)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", type=Path, default=ROOT / "models" / "plate_rec_cn.onnx")
+    args = p.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    t0 = time.perf_counter()
+
+    synth, synth_texts = render_synthetic(args.seed, args.synth_train, args.threads)
+    eval_synth, eval_synth_texts = render_synthetic(args.seed + 10_000, args.eval_synth, args.threads,
+                                                    desc="render eval")
+    real, real_texts, real_names = load_real(args.data)
+    train_idx = list(range(min(args.real_train, len(real))))
+    test_idx = list(range(len(real) - 250, len(real)))
+    assert not set(train_idx) & set(test_idx), "training and test crops overlap"
+    render_s = time.perf_counter() - t0
+
+    model = PlateCRNN(NUM_CLASSES)
+    n_params = sum(p.numel() for p in model.parameters())
+
+    def synth_batch_fn(n: int):
+        idx = rng.integers(0, len(synth), n)
+        return [synth[i] for i in idx], [synth_texts[i] for i in idx]
+
+    pre_s = train_steps(model, args.pretrain_steps, args.lr,
+                        lambda: synth_batch_fn(args.batch_size), "pre-train")
+
+    metadata = {"character": "\n".join(CHARACTERS)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    pre_path = args.out.with_suffix(".pretrained.onnx")
+    export_onnx(model, pre_path, metadata)
+    pre_real = evaluate(pre_path, [real[i] for i in test_idx], [real_texts[i] for i in test_idx])
+    pre_path.unlink()
+    print("before fine-tuning, unseen real:", pre_real)
+
+    n_real = int(round(args.batch_size * args.real_fraction))
+
+    def mixed_batch():
+        idx = rng.choice(train_idx, n_real)
+        crops = [augment_real(rng, real[i]) for i in idx]
+        texts = [real_texts[i] for i in idx]
+        s_crops, s_texts = synth_batch_fn(args.batch_size - n_real)
+        return crops + s_crops, texts + s_texts
+
+    fine_s = train_steps(model, args.finetune_steps, args.finetune_lr, mixed_batch, "fine-tune") \
+        if args.finetune_steps and train_idx else 0.0
+
+    export_onnx(model, args.out, metadata)
+    diff = check_export(model, args.out, [real[i] for i in test_idx[:16]] + eval_synth[:16])
+    test_crops, test_texts = [real[i] for i in test_idx], [real_texts[i] for i in test_idx]
+    real_eval = evaluate(args.out, test_crops, test_texts)
+    synth_eval = evaluate(args.out, eval_synth, eval_synth_texts)
+    report = {
+        "model": args.out.name,
+        "architecture": "CRNN: 6 conv (3x3/BN/ReLU, 16-128 ch, height 48->1, width /4) + 3 dilated "
+                        "1-D conv (128 ch) + 1x1; CTC; softmax in the exported graph",
+        "parameters": n_params,
+        "onnx_bytes": args.out.stat().st_size,
+        "classes": NUM_CLASSES,
+        "accuracy_unseen_real": real_eval,
+        "accuracy_unseen_real_before_finetune": pre_real,
+        "accuracy_synthetic": synth_eval,
+        "onnx_vs_torch_max_abs_diff": diff,
+        **speed(args.out, test_crops),
+        "training_seconds": {"render": round(render_s, 1), "pretrain": round(pre_s, 1),
+                             "finetune": round(fine_s, 1)},
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                     if k not in ("out", "data")},
+        "seeds": {"torch": args.seed, "numpy": args.seed, "synthetic_train": [args.seed, "chunk"],
+                  "synthetic_eval": [args.seed + 10_000, "chunk"]},
+        "data": [
+            {"name": "synthetic CN plates (models/synth_plates.py)", "count": args.synth_train,
+             "fonts": "WenQuanYi Micro Hei (Apache-2.0 / GPL-3 with font exception), "
+                      "DejaVu Sans Bold Condensed (Bitstream Vera licence)"},
+            {"name": "lprnet-cn-crops (sirius-ai/LPRNet_Pytorch data/test)", "licence": "Apache-2.0",
+             "train": f"first {len(train_idx)} by file name ({real_names[train_idx[0]]}.."
+                      f"{real_names[train_idx[-1]]})" if train_idx else "none",
+             "test": f"last 250 by file name ({real_names[test_idx[0]]}..{real_names[test_idx[-1]]})"},
+        ],
+        "machine": {"cpu_threads": args.threads, "torch": torch.__version__,
+                    "python": platform.python_version()},
+    }
+    args.out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    print(json.dumps({k: report[k] for k in ("accuracy_unseen_real", "accuracy_synthetic",
+                                             "ms_per_crop_single", "training_seconds")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
