@@ -33,9 +33,13 @@ NON_HIT_TTL_S = 72 * 3600  # design.md: non-hit passages are kept 72 hours by de
 
 
 def alert_for(passage: VehiclePassage, match: Match, raised_at: datetime) -> Alert:
+    """The alert raising event; its event id is the alert id, so a raise re-sent after a crash is
+    an exact duplicate that consumers drop by event id (later updates get fresh event ids)."""
     entry = match.entry
+    alert_id = alert_id_for(entry.entry_id, passage.event_id)
     return Alert(
-        alert_id=alert_id_for(entry.entry_id, passage.event_id),
+        event_id=alert_id,
+        alert_id=alert_id,
         raised_at=raised_at,
         checkpoint_id=passage.checkpoint_id,
         passage_id=passage.event_id,
