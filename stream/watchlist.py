@@ -36,6 +36,27 @@ class ImportResult:
     rejected: list[RejectedLine] = field(default_factory=list)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading quote."""
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(entries: list[WatchlistEntry]) -> str:
+    """Entries as a CSV in the import format, sorted by id, safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for entry in sorted(entries, key=lambda e: e.entry_id):
+        writer.writerow([_cell(getattr(entry, column)) for column in COLUMNS])
+    return out.getvalue()
+
+
 def _entry(row: dict[str, str], created_by: str) -> WatchlistEntry:
     values = {k: v.strip() for k, v in row.items() if k in COLUMNS and v is not None and v.strip()}
     if "plate" in values:

@@ -11,12 +11,12 @@ import json
 import sys
 from pathlib import Path
 
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from checkpoint.contracts import encode
+from checkpoint.contracts import ContractError, WatchlistEntry, decode, encode
 from checkpoint.settings import kafka_bootstrap
 from checkpoint.topics import WATCHLIST, ensure_topics
-from stream.watchlist import WatchlistFormatError, parse_csv
+from stream.watchlist import WatchlistFormatError, parse_csv, to_csv
 
 
 def _producer() -> KafkaProducer:
@@ -55,6 +55,45 @@ def _import(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
+def read_watchlist() -> tuple[list[WatchlistEntry], int]:
+    """The current entries on the compacted topic (tombstones applied), and how many messages
+    could not be read as entries (the stream dead-letters those)."""
+    ensure_topics()
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap(), enable_auto_commit=False,
+                             client_id="kakou-watchlist-export")
+    parts = [TopicPartition(WATCHLIST.name, p) for p in range(WATCHLIST.partitions)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    end = consumer.end_offsets(parts)
+    latest: dict[bytes, bytes | None] = {}
+    while any(consumer.position(tp) < end[tp] for tp in parts):
+        for messages in consumer.poll(timeout_ms=1000).values():
+            for m in messages:
+                latest[m.key] = m.value
+    consumer.close()
+    entries, unreadable = [], 0
+    for value in latest.values():
+        if value is None:
+            continue
+        try:
+            entries.append(decode(WatchlistEntry, value))
+        except ContractError:
+            unreadable += 1
+    return entries, unreadable
+
+
+def _export(args: argparse.Namespace) -> int:
+    entries, unreadable = read_watchlist()
+    text = to_csv(entries)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    print(f"exported {len(entries)} entries" + (f"; {unreadable} unreadable messages skipped "
+          "(see kakou.deadletter)" if unreadable else ""), file=sys.stderr)
+    return 0
+
+
 def _delete(args: argparse.Namespace) -> int:
     producer = _producer()
     for entry_id in args.entry_ids:
@@ -74,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--json", action="store_true")
     delete = sub.add_parser("delete", help="delete entries by id")
     delete.add_argument("entry_ids", nargs="+")
+    export = sub.add_parser("export", help="the current watchlist as CSV (spreadsheet-safe)")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
-    return _import(args) if args.command == "import" else _delete(args)
+    return {"import": _import, "delete": _delete, "export": _export}[args.command](args)
 
 
 if __name__ == "__main__":

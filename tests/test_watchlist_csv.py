@@ -59,3 +59,25 @@ def test_cli_dry_run_reports_lines_and_exits_non_zero(tmp_path, capsys):
     out = capsys.readouterr()
     assert f"{path}:3: rejected" in out.err
     assert "would import 1 entries, rejected 1 lines" in out.out
+
+
+def test_export_round_trips_and_defuses_formulas():
+    from stream.watchlist import to_csv
+
+    text = HEADER + "\n".join([
+        "e2,stolen,KA482BC,,,stolen,1,stop,2030-01-01T00:00:00Z",
+        'e1,stolen,,KA*,eu,"=HYPERLINK(""http://x"")",2,"+call 110",',
+        "e3,wanted,BMX4473,,,@SUM(A1),1,-stop,",
+    ]) + "\n"
+    entries = parse_csv(text, created_by="t").entries
+    exported = to_csv(entries)
+    lines = exported.splitlines()
+    assert lines[0].startswith("entry_id,list,plate,pattern")
+    assert [line.split(",")[0] for line in lines[1:]] == ["e1", "e2", "e3"]
+    assert "'=HYPERLINK" in exported and "'+call 110" in exported
+    assert "'@SUM(A1)" in exported and "'-stop" in exported
+    assert not any(cell.startswith(("=", "+", "@", "-"))
+                   for line in lines for cell in line.split(","))
+    again = parse_csv(exported, created_by="t").entries
+    assert [(e.entry_id, e.plate, e.pattern, e.valid_until) for e in again] == \
+        [(e.entry_id, e.plate, e.pattern, e.valid_until) for e in sorted(entries, key=lambda e: e.entry_id)]
