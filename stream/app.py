@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -263,11 +264,36 @@ async def earlier_alert_of_visit(alert: Alert) -> str | None:
     return holder if holder not in (None, alert.alert_id) else None
 
 
+async def record_trace(plate: str, passage: VehiclePassage) -> None:
+    """Add the passage to the watched plate's trace: the checkpoints it passed in the last 24 h.
+
+    Kept only for plates on a watchlist, and only for the trace window (design: no more data
+    than needed). Members are the same JSON for the same passage, so a replay adds nothing."""
+    key = keys.TRACE.format(plate=plate)
+    stop = json.dumps({"checkpoint_id": passage.checkpoint_id, "camera_id": passage.camera_id,
+                       "lane": passage.lane, "direction": passage.direction,
+                       "passage_id": passage.event_id, "read": passage.plate,
+                       "time": passage.last_seen.isoformat()}, sort_keys=True)
+    seen = passage.last_seen.timestamp()
+
+    async def record() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {stop: seen})
+            pipe.zremrangebyscore(key, 0, time.time() - keys.TRACE_WINDOW_S)
+            pipe.expire(key, keys.TRACE_WINDOW_S)
+            await pipe.execute()
+
+    await until_done("trace", record)
+
+
 async def handle_passage(passage: VehiclePassage) -> None:
     """Match first (idempotent), then mark seen: a crash in between re-matches, never loses."""
     now = utcnow()
     reads = [(passage.plate, "best"), *((a.text, "alternative") for a in passage.alternatives)]
-    for match in watchlist.match(reads, passage.region, passage.last_seen):
+    matches = watchlist.match(reads, passage.region, passage.last_seen)
+    for plate in {m.entry.plate or m.explanation.read for m in matches}:
+        await record_trace(plate, passage)
+    for match in matches:
         alert = alert_for(passage, match, now)
         earlier = await earlier_alert_of_visit(alert)
         if earlier is None:

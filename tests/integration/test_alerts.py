@@ -88,3 +88,20 @@ def test_an_unacknowledged_alert_is_escalated_once(kafka, redis_client, worker, 
     time.sleep(2)
     assert len(Alert.model_validate_json(redis_client.get(alert_key)).history) == 1  # once only
     assert redis_client.zscore(keys.ESCALATE_AT, escalated.alert_id) is None
+
+
+def test_a_watched_plate_leaves_an_ordered_trace_and_others_leave_none(kafka, redis_client,
+                                                                      worker, checkpoint_id):
+    from stream.traces import read_trace
+
+    before = {s["passage_id"] for s in read_trace(redis_client, "WX963LA")}
+    route = [passage(f"{checkpoint_id}-{n}", "WX963LA") for n in ("north", "ring", "east")]
+    misread = passage(f"{checkpoint_id}-west", "WX96ELA")  # not a confusion: no match, no trace
+    for p in route:
+        send(kafka, p)  # in the order the vehicle passed
+    send(kafka, misread, route[0])  # and a replay of the first
+    wait_for("the passages", lambda: processed(redis_client, *route, misread), 60)
+    trace = [s for s in read_trace(redis_client, "wx 963 la") if s["passage_id"] not in before]
+    assert [s["checkpoint_id"] for s in trace] == [p.checkpoint_id for p in route]
+    assert read_trace(redis_client, "WX96ELA") == []
+    assert 0 < redis_client.ttl(keys.TRACE.format(plate="WX963LA")) <= keys.TRACE_WINDOW_S
