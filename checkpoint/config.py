@@ -66,6 +66,9 @@ class TrackConfig(_Strict):
     max_track_s: float = Field(default=60.0, gt=0, description="emit a passage after this long anyway")
     max_distance: float = Field(default=0.15, gt=0,
                                 description="largest jump between reads, as a share of frame width")
+    max_speed: float = Field(default=0.5, gt=0, description="fastest plate movement, frame widths "
+                             "per second: after a gap in reads (a busy box drops frames) the same "
+                             "plate text may have moved further than max_distance")
     min_reads: int = Field(default=2, ge=1, description="reads needed before a track is a vehicle")
 
 

@@ -7,6 +7,7 @@ and dead-lettered instead of being half-understood.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -20,7 +21,8 @@ T = TypeVar("T", bound=BaseModel)
 
 __all__ = [
     "SCHEMA_VERSION", "Alert", "AlertAction", "AlertState", "CameraStatus", "DeadLetter",
-    "Heartbeat", "IdCheck", "MatchExplanation", "PlateAlternative", "VehiclePassage",
+    "Heartbeat", "IdCheck", "MatchExplanation", "PlateAlternative", "StatusAlert",
+    "VehiclePassage", "decode_alert",
     "WatchlistEntry", "Evidence", "ContractError", "decode", "encode", "new_event_id", "utcnow",
     "alert_id_for",
 ]
@@ -195,6 +197,9 @@ class AlertAction(BaseModel):
 
 
 class Alert(_Event):
+    """A watchlist hit the control room must act on (kind "watchlist" on kakou.alerts)."""
+
+    kind: Literal["watchlist"] = "watchlist"
     alert_id: str = Field(min_length=1)
     raised_at: AwareDatetime
     checkpoint_id: str
@@ -208,6 +213,28 @@ class Alert(_Event):
     evidence: Evidence = Field(default_factory=Evidence)
     state: AlertState = AlertState.NEW
     history: list[AlertAction] = Field(default_factory=list)
+
+
+class StatusAlert(_Event):
+    """The checkpoints' own health, on kakou.alerts beside watchlist alerts: a box that stops
+    reporting, a camera that fails, and their recoveries (which close the earlier alert)."""
+
+    kind: Literal["checkpoint-offline", "checkpoint-online", "camera-degraded", "camera-recovered"]
+    alert_id: str = Field(min_length=1)
+    raised_at: AwareDatetime
+    checkpoint_id: str
+    camera_id: str | None = None
+    detail: str
+
+
+def decode_alert(raw: bytes | None) -> Alert | StatusAlert:
+    """A message of kakou.alerts, whichever kind it is (no ``kind``: a watchlist alert, as
+    written before status alerts shared the topic)."""
+    try:
+        kind = json.loads(raw).get("kind", "watchlist") if raw is not None else None
+    except (ValueError, AttributeError):
+        kind = "watchlist"  # let the model say what is wrong with it
+    return decode(Alert if kind in (None, "watchlist") else StatusAlert, raw)
 
 
 class DeadLetter(BaseModel):

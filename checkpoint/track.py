@@ -14,6 +14,7 @@ import numpy as np
 
 from checkpoint.config import TrackConfig
 from checkpoint.read import PlateRead
+from checkpoint.vote import near
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Tracker:
     def __init__(self, config: TrackConfig, frame_width: int) -> None:
         self._config = config
         self._max_jump = config.max_distance * frame_width
+        self._speed = config.max_speed * frame_width  # pixels per second
         self._live: list[Track] = []
         self._ids = itertools.count(1)
         self.discarded = 0  # tracks too short to be a vehicle (single stray reads)
@@ -59,7 +61,7 @@ class Tracker:
         ended = self._expire(t)
         free = list(self._live)
         for read in sorted(reads, key=lambda r: -r.confidence):
-            track = self._nearest(free, read)
+            track = self._nearest(free, read, t)
             if track is None:
                 track = Track(next(self._ids))
                 self._live.append(track)
@@ -77,14 +79,18 @@ class Tracker:
         ended, self._live = self._live, []
         return self._keep(ended)
 
-    def _nearest(self, candidates: list[Track], read: PlateRead) -> Track | None:
+    def _nearest(self, candidates: list[Track], read: PlateRead, t: float) -> Track | None:
         cx, cy = read.centre
-        best, best_d = None, self._max_jump
+        best, best_score = None, 1.0
         for track in candidates:
-            tx, ty = track.sightings[-1].read.centre
-            d = math.hypot(cx - tx, cy - ty)
-            if d <= best_d:
-                best, best_d = track, d
+            last = track.sightings[-1].read
+            tx, ty = last.centre
+            reach = self._max_jump
+            if near(read.text, last.text):  # the same plate may have moved far while unread
+                reach = max(reach, self._speed * (t - track.last_t))
+            score = math.hypot(cx - tx, cy - ty) / reach  # ≤ 1: within reach of this track
+            if score <= best_score:
+                best, best_score = track, score
         return best
 
     def _add(self, track: Track, sighting: Sighting, image: np.ndarray | None) -> None:

@@ -29,7 +29,7 @@ class Vote:
     reads: int
 
 
-def _near(a: str, b: str) -> bool:
+def near(a: str, b: str) -> bool:
     """Near-identical: one edit apart, two for plates of six characters or more."""
     limit = 2 if min(len(a), len(b)) >= 6 else 1
     return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
@@ -39,7 +39,7 @@ def _clusters(weights: dict[str, float]) -> list[dict[str, float]]:
     """Texts grouped with the heaviest text they are near, heaviest cluster first."""
     clusters: list[dict[str, float]] = []
     for text, weight in sorted(weights.items(), key=lambda kv: -kv[1]):  # stable: first-seen wins
-        home = next((c for c in clusters if _near(text, next(iter(c)))), None)
+        home = next((c for c in clusters if near(text, next(iter(c)))), None)
         if home is None:
             clusters.append({text: weight})
         else:

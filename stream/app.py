@@ -22,14 +22,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from checkpoint.contracts import (
-    Alert, AlertAction, AlertState, ContractError, DeadLetter, Heartbeat, IdCheck, VehiclePassage,
-    WatchlistEntry, decode, encode, new_event_id, utcnow,
+    Alert, AlertAction, AlertState, ContractError, DeadLetter, Heartbeat, IdCheck, StatusAlert,
+    VehiclePassage, WatchlistEntry, decode, encode, new_event_id, utcnow,
 )
 from checkpoint.settings import kafka_bootstrap, redis_url, replication_factor
 from checkpoint.topics import (
     ALERTS, DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, WATCHLIST, TopicSpec, ensure_topics,
 )
 from stream import alerts as keys
+from stream import status
 from stream.alerts import alert_for
 from stream.config import load_stream_config
 from stream.match import WatchlistIndex
@@ -355,15 +356,72 @@ async def match_passages(stream: faust.StreamT) -> None:
 
 # --- heartbeats and ID checks ----------------------------------------------------------------
 
+async def publish_status(alert: StatusAlert) -> None:
+    """A status alert on kakou.alerts, in Redis and to live consoles."""
+    await (await alerts_topic.send(key=alert.alert_id.encode(), value=encode(alert)))
+    body = alert.model_dump_json()
+
+    async def record() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.STATUS_ALERT_KEY.format(alert_id=alert.alert_id), body,
+                     ex=keys.NON_HIT_TTL_S)
+            pipe.publish(keys.ALERTS_CHANNEL, body)
+            pipe.hincrby(keys.STREAM_STATS, alert.kind, 1)
+            await pipe.execute()
+
+    await until_done("status alert", record)
+    log.warning("STATUS %s %s %s: %s", alert.kind, alert.checkpoint_id, alert.camera_id or "",
+                alert.detail)
+
+
 async def record_heartbeat(beat: Heartbeat) -> None:
+    """Keep the box's latest heartbeat; close its offline alert; flag cameras that fail."""
     async def record() -> None:
         async with redis.pipeline(transaction=False) as pipe:
             pipe.set(keys.HEARTBEAT_KEY.format(checkpoint_id=beat.checkpoint_id),
                      beat.model_dump_json(), ex=24 * 3600)
-            pipe.zadd(keys.CHECKPOINTS, {beat.checkpoint_id: beat.time.timestamp()})
+            pipe.zadd(keys.CHECKPOINTS, {beat.checkpoint_id: beat.time.timestamp()},
+                      gt=True)  # a late, older heartbeat never hides a newer one
             await pipe.execute()
 
     await until_done("heartbeat", record)
+    now = utcnow()
+    if now.timestamp() - beat.time.timestamp() < config.offline_after_s:
+        offline = keys.OFFLINE.format(checkpoint_id=beat.checkpoint_id)
+        if (open_id := await until_done("offline", lambda: redis.get(offline))) is not None:
+            await publish_status(status.online_alert(open_id, beat.checkpoint_id, now))
+            await until_done("offline", lambda: redis.delete(offline))
+    for camera in beat.cameras:
+        key = keys.CAMERA_DEGRADED.format(checkpoint_id=beat.checkpoint_id,
+                                          camera_id=camera.camera_id)
+        open_id = await until_done("camera", lambda: redis.get(key))
+        change = status.camera_alert(beat.checkpoint_id, camera, open_id, now)
+        if change is None:
+            continue
+        await publish_status(change)
+        if change.kind == "camera-degraded":
+            await until_done("camera", lambda: redis.set(key, change.alert_id))
+        else:
+            await until_done("camera", lambda: redis.delete(key))
+
+
+@app.timer(interval=config.status_check_s)
+async def watch_checkpoints() -> None:
+    """Raise checkpoint-offline for every box whose heartbeats stopped (once per outage)."""
+    now = utcnow()
+    try:
+        silent = await redis.zrangebyscore(keys.CHECKPOINTS, 0,
+                                           now.timestamp() - config.offline_after_s,
+                                           withscores=True)
+        for checkpoint_id, last_beat in silent:
+            offline = keys.OFFLINE.format(checkpoint_id=checkpoint_id)
+            if await redis.exists(offline):
+                continue
+            alert = status.offline_alert(checkpoint_id, last_beat, now)
+            await publish_status(alert)
+            await redis.set(offline, alert.alert_id)
+    except (RedisConnectionError, RedisTimeoutError) as exc:  # the next tick tries again
+        log.warning("checkpoint watch skipped: Redis unavailable (%s)", exc)
 
 
 async def count_idcheck(check: IdCheck) -> None:

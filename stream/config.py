@@ -44,6 +44,9 @@ class StreamConfig(BaseModel):
         default_factory=lambda: {1: 60.0, 2: 120.0, 3: 300.0, 4: 900.0, 5: 1800.0},
         description="per priority (1 most urgent): an alert still 'new' this long is escalated")
     escalation_check_s: float = Field(default=2.0, gt=0, description="how often to look")
+    offline_after_s: float = Field(default=30.0, gt=0,
+                                   description="a checkpoint with no heartbeat this long is offline")
+    status_check_s: float = Field(default=5.0, gt=0, description="how often to look for that")
 
     @model_validator(mode="after")
     def _every_priority(self) -> StreamConfig:

@@ -66,3 +66,15 @@ def test_best_crop_is_taken_from_the_most_confident_read():
     assert track.best_crop.shape == (20, 80, 3)
     assert track.best_crop.min() == 255
     assert track.best_scene.min() == 255
+
+
+def test_after_a_gap_in_reads_a_plate_may_have_moved_further():
+    tracker = Tracker(CFG, WIDTH)  # max jump 100 px, max speed 0.5 widths/s = 500 px/s
+    tracker.update(0.0, 0, [read("KA482BC", 100, 100)])
+    tracker.update(0.1, 1, [read("KA482BC", 100, 130)])
+    tracker.update(0.6, 6, [read("KA482BC", 100, 330)])  # 200 px in 0.5 s: frames were dropped
+    tracker.update(0.7, 7, [read("KA482BC", 100, 700)])  # 370 px in 0.1 s: another vehicle
+    tracker.update(1.2, 12, [read("BMX4473", 100, 550)])  # far and another plate: not this one
+    (track,) = tracker.finish()
+    assert [s.frame_index for s in track.sightings] == [0, 1, 6]
+    assert tracker.discarded == 2  # the far ones started tracks of their own (single reads)

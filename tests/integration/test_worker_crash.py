@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from kafka import KafkaConsumer, TopicPartition
 
-from checkpoint.contracts import Alert, alert_id_for
+from checkpoint.contracts import Alert, alert_id_for, decode_alert
 from checkpoint.topics import ALERTS
 from stream import alerts as keys
 
@@ -25,8 +25,8 @@ def raise_events(bootstrap: str, alert_ids: set[str]) -> dict[str, set[str]]:
     consumer.seek_to_beginning(*parts)
     found: dict[str, set[str]] = defaultdict(set)
     for m in consumer:
-        alert = Alert.model_validate_json(m.value)
-        if alert.alert_id in alert_ids and not alert.history:
+        alert = decode_alert(m.value)
+        if isinstance(alert, Alert) and alert.alert_id in alert_ids and not alert.history:
             found[alert.alert_id].add(alert.event_id)
     consumer.close()
     return found
