@@ -195,18 +195,21 @@ async def raise_alert(alert: Alert) -> bool:
     return True
 
 
-async def publish_update(alert: Alert) -> None:
-    """A workflow change of an alert: on kakou.alerts (a new event id), in Redis, to consoles."""
+async def publish_alert(alert: Alert | StatusAlert, redis_key: str, *, ttl_s: int | None = None,
+                        stat: str | None = None) -> None:
+    """An alert event on kakou.alerts, then its latest state in Redis and to live consoles."""
     await (await alerts_topic.send(key=alert.alert_id.encode(), value=encode(alert)))
     body = alert.model_dump_json()
 
     async def record() -> None:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(keys.ALERT_KEY.format(alert_id=alert.alert_id), body)
+            pipe.set(redis_key, body, ex=ttl_s)
             pipe.publish(keys.ALERTS_CHANNEL, body)
+            if stat:
+                pipe.hincrby(keys.STREAM_STATS, stat, 1)
             await pipe.execute()
 
-    await until_done("alert update", record)
+    await until_done(f"publish {alert.kind}", record)
 
 
 async def escalate(alert_id: str, now: float) -> bool:
@@ -227,8 +230,9 @@ async def escalate(alert_id: str, now: float) -> bool:
             action = AlertAction(who="kakou-stream", when=utcnow(), what="escalated",
                                  note=f"not acknowledged {waited:.0f} s after it was raised "
                                       f"(priority {alert.priority})")
-            await publish_update(alert.model_copy(update={
-                "event_id": new_event_id(), "history": [*alert.history, action]}))
+            await publish_alert(alert.model_copy(update={
+                "event_id": new_event_id(), "history": [*alert.history, action]}),
+                keys.ALERT_KEY.format(alert_id=alert_id))
             await redis.hincrby(keys.STREAM_STATS, "escalations", 1)
             log.warning("ESCALATED %s: plate %s at %s, %s", alert_id, alert.plate,
                         alert.checkpoint_id, action.note)
@@ -357,19 +361,8 @@ async def match_passages(stream: faust.StreamT) -> None:
 # --- heartbeats and ID checks ----------------------------------------------------------------
 
 async def publish_status(alert: StatusAlert) -> None:
-    """A status alert on kakou.alerts, in Redis and to live consoles."""
-    await (await alerts_topic.send(key=alert.alert_id.encode(), value=encode(alert)))
-    body = alert.model_dump_json()
-
-    async def record() -> None:
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(keys.STATUS_ALERT_KEY.format(alert_id=alert.alert_id), body,
-                     ex=keys.NON_HIT_TTL_S)
-            pipe.publish(keys.ALERTS_CHANNEL, body)
-            pipe.hincrby(keys.STREAM_STATS, alert.kind, 1)
-            await pipe.execute()
-
-    await until_done("status alert", record)
+    await publish_alert(alert, keys.STATUS_ALERT_KEY.format(alert_id=alert.alert_id),
+                        ttl_s=keys.NON_HIT_TTL_S, stat=alert.kind)
     log.warning("STATUS %s %s %s: %s", alert.kind, alert.checkpoint_id, alert.camera_id or "",
                 alert.detail)
 
