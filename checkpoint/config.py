@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from checkpoint.contracts import Direction
+from checkpoint.contracts import Direction, validation_problems
 from checkpoint.plates import REGIONS
 
 
@@ -114,6 +114,4 @@ def load_config(path: str | Path) -> CheckpointConfig:
     try:
         return CheckpointConfig.model_validate(data).with_env()
     except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
-                 for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(f"{path}: {p}" for p in validation_problems(exc))) from None

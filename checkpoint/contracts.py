@@ -259,6 +259,11 @@ def encode(event: BaseModel) -> bytes:
     return event.model_dump_json().encode("utf-8")
 
 
+def validation_problems(exc: ValidationError, root: str = "<root>") -> list[str]:
+    """Each validation error as ``key.path: message``, the form every kakou error message uses."""
+    return [f"{'.'.join(str(p) for p in e['loc']) or root}: {e['msg']}" for e in exc.errors()]
+
+
 def decode(model: type[T], raw: bytes | None) -> T:
     """Parse and validate one wire message, raising ContractError with a readable reason."""
     if raw is None:
@@ -266,7 +271,5 @@ def decode(model: type[T], raw: bytes | None) -> T:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(validation_problems(exc))
         raise ContractError(f"{model.__name__} invalid: {problems}") from None

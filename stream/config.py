@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from checkpoint.contracts import validation_problems
 from stream.match import MatchPolicy
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "configs" / "stream.yaml"
@@ -76,5 +77,4 @@ def load_stream_config(path: str | Path | None = None) -> StreamConfig:
         return StreamConfig.model_validate(data)
     except ValidationError as exc:
         raise StreamConfigError("\n".join(
-            f"{path}: {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
-            for e in exc.errors())) from None
+            f"{path}: {p}" for p in validation_problems(exc))) from None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from checkpoint.contracts import WatchlistEntry
+from checkpoint.contracts import WatchlistEntry, validation_problems
 from checkpoint.plates import normalise
 from stream.match import compile_pattern
 
@@ -71,8 +71,7 @@ def _entry(row: dict[str, str], created_by: str) -> WatchlistEntry:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}"
-                         for e in exc.errors())
+        return "; ".join(validation_problems(exc, root="row"))
     return str(exc)
 
 
