@@ -182,7 +182,3 @@ class FrameSource:
         self.stop.wait(backoff)
         return min(backoff * 2, self.max_backoff_s)
 
-
-def read_frames(camera_id: str, uri: str, *, realtime: bool = False) -> Iterator[Frame]:
-    """Frames of one source (see FrameSource); kept for callers that need no counters."""
-    return iter(FrameSource(camera_id, uri, realtime=realtime))

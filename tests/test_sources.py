@@ -10,7 +10,7 @@ from checkpoint.pipeline import Checkpoint
 from checkpoint.publish import Publisher
 from checkpoint.read import PlateRead
 from checkpoint.sampleclip import render_clip
-from checkpoint.sources import FrameSource, SourceError, read_frames
+from checkpoint.sources import FrameSource, SourceError
 from checkpoint.spool import Spool
 
 UNREACHABLE_KAFKA = "127.0.0.1:1"  # nothing listens there: the uplink is down, as at a roadside
@@ -18,14 +18,14 @@ UNREACHABLE_KAFKA = "127.0.0.1:1"  # nothing listens there: the uplink is down, 
 
 def test_missing_file_is_reported_with_the_camera(tmp_path):
     with pytest.raises(SourceError, match="camera cam-7: cannot open"):
-        list(read_frames("cam-7", str(tmp_path / "nope.mp4")))
+        list(FrameSource("cam-7", str(tmp_path / "nope.mp4")))
 
 
 def test_corrupt_file_is_reported(tmp_path):
     path = tmp_path / "corrupt.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
     with pytest.raises(SourceError, match="camera c1"):
-        list(read_frames("c1", str(path)))
+        list(FrameSource("c1", str(path)))
 
 
 def test_truncated_file_yields_what_it_has(tmp_path):
@@ -33,7 +33,7 @@ def test_truncated_file_yields_what_it_has(tmp_path):
     data = (tmp_path / "clip.mp4").read_bytes()
     (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])
     try:
-        frames = sum(1 for _ in read_frames("c1", str(tmp_path / "cut.mp4")))
+        frames = sum(1 for _ in FrameSource("c1", str(tmp_path / "cut.mp4")))
     except SourceError as exc:  # the container index may be lost with the tail: still a clear error
         assert "c1" in str(exc)
     else:
