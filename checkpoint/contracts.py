@@ -143,10 +143,15 @@ class Heartbeat(_Event):
 
 
 class WatchlistEntry(_Event):
+    """A key vehicle (``plate`` or ``pattern``) or a key person (``subject_tag``, the pseudonym
+    of a document number under ``key_id``: person lists never hold the number itself)."""
+
     entry_id: str = Field(min_length=1, max_length=128)
     list: str = Field(min_length=1)
     plate: str | None = Field(default=None, min_length=1)
     pattern: str | None = Field(default=None, min_length=1)
+    subject_tag: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    key_id: str | None = Field(default=None, min_length=1)
     region: str | None = None
     category: str = Field(min_length=1)
     priority: int = Field(ge=1, le=5, description="1 is most urgent")
@@ -160,8 +165,10 @@ class WatchlistEntry(_Event):
     created_by: str = Field(min_length=1)
 
     def model_post_init(self, _context: object) -> None:
-        if (self.plate is None) == (self.pattern is None):
-            raise ValueError("exactly one of plate or pattern must be set")
+        if sum(v is not None for v in (self.plate, self.pattern, self.subject_tag)) != 1:
+            raise ValueError("exactly one of plate, pattern or subject_tag must be set")
+        if (self.subject_tag is None) != (self.key_id is None):
+            raise ValueError("a subject_tag needs its key_id, and only a subject_tag has one")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             raise ValueError("valid_until must be after valid_from")
 

@@ -14,6 +14,9 @@ indexes, never a scan of the entries: exact plates by value, fuzzy ones by their
 key and, when a list allows other edits, by the symmetric-deletion neighbourhood of that key.
 Pattern entries, few by nature, are the one list that is tried in turn. A plate read with a known
 region never matches an entry for another region.
+
+Person entries (a ``subject_tag`` under a ``key_id``) match an ID check's tag exactly, never
+fuzzily: a tag is a keyed hash, so one wrong character in the number gives an unrelated tag.
 """
 from __future__ import annotations
 
@@ -135,6 +138,7 @@ class WatchlistIndex:
         self._folded: dict[str, set[str]] = defaultdict(set)
         self._deleted: dict[str, set[str]] = defaultdict(set)
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._subjects: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._depth = max([p.max_edits for p in self.policies.values()]
                           + [self.default_policy.max_edits])
 
@@ -152,6 +156,9 @@ class WatchlistIndex:
         if compiled is not None:
             self._patterns[entry.entry_id] = compiled
             return
+        if entry.subject_tag is not None:
+            self._subjects[(entry.key_id or "", entry.subject_tag)].add(entry.entry_id)
+            return
         plate = normalise(entry.plate or "")
         self._exact[plate].add(entry.entry_id)
         self._folded[fold(plate)].add(entry.entry_id)
@@ -164,6 +171,12 @@ class WatchlistIndex:
             return
         if old.pattern is not None:
             del self._patterns[entry_id]
+            return
+        if old.subject_tag is not None:
+            subject = (old.key_id or "", old.subject_tag)
+            self._subjects[subject].discard(entry_id)
+            if not self._subjects[subject]:
+                del self._subjects[subject]
             return
         plate = normalise(old.plate or "")
         for table, keys in ((self._exact, [plate]), (self._folded, [fold(plate)]),
@@ -201,6 +214,15 @@ class WatchlistIndex:
                        if compiled.fullmatch(read) else None)
                 self._keep(best, entry, why, when, region)
         return sorted(best.values(), key=lambda m: (m.entry.priority, rank(m.explanation)))
+
+    def match_subject(self, subject_tag: str, key_id: str | None, when: datetime) -> list[Match]:
+        """Person entries whose tag (under the same key) is ``subject_tag``, active at ``when``,
+        most urgent first."""
+        why = MatchExplanation(type="exact", read=subject_tag)
+        found = [Match(self._entries[entry_id], why)
+                 for entry_id in self._subjects.get((key_id or "", subject_tag), ())
+                 if self._entries[entry_id].active_at(when)]
+        return sorted(found, key=lambda m: (m.entry.priority, m.entry.entry_id))
 
     @staticmethod
     def _keep(best: dict[str, Match], entry: WatchlistEntry, why: MatchExplanation | None,

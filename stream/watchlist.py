@@ -1,7 +1,9 @@
 """Watchlist CSV → entries, with every rejected line reported by its line number and reason.
 
-Pure: the CLI (``stream.watchlist_cli``) and, later, the console call this and then publish the
-accepted entries to the compacted ``kakou.watchlist`` topic.
+Pure apart from reading the pseudonymisation key: the CLI (``stream.watchlist_cli``) and the
+console call this and then publish the accepted entries to the compacted ``kakou.watchlist`` topic.
+Person lists come as ``document_type`` + ``document_number`` columns; each number is turned into
+its subject tag here and dropped, so it never reaches the topic, the logs or an error message.
 """
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from checkpoint.contracts import WatchlistEntry, validation_problems
+from checkpoint.contracts import DocumentType, WatchlistEntry, validation_problems
 from checkpoint.plates import normalise
+from checkpoint.pseudonym import PseudonymError, PseudonymKey, load_key, subject_tag
 from stream.match import compile_pattern
 
-COLUMNS = ("entry_id", "list", "plate", "pattern", "region", "category", "priority", "disposal",
-           "reason", "case_number", "source", "valid_from", "valid_until", "last_verified")
+COLUMNS = ("entry_id", "list", "plate", "pattern", "subject_tag", "key_id", "region", "category",
+           "priority", "disposal", "reason", "case_number", "source", "valid_from", "valid_until",
+           "last_verified")
+PERSON_COLUMNS = ("document_type", "document_number")  # import only: tagged, never kept
 REQUIRED_COLUMNS = ("entry_id", "list", "category", "priority", "disposal")
 
 
@@ -57,8 +62,33 @@ def to_csv(entries: list[WatchlistEntry]) -> str:
     return out.getvalue()
 
 
-def _entry(row: dict[str, str], created_by: str) -> WatchlistEntry:
+def _tag(row: dict[str, str], key: PseudonymKey | None) -> dict[str, str]:
+    """subject_tag and key_id for a row that names a document, else nothing."""
+    number = (row.get("document_number") or "").strip()
+    kind = (row.get("document_type") or "").strip()
+    if not number:
+        if kind:
+            raise ValueError("document_type given without a document_number")
+        return {}
+    if key is None:
+        raise ValueError("document_number needs a pseudonymisation key")
+    if not kind:
+        raise ValueError("document_number needs a document_type")
+    try:
+        document_type = DocumentType(kind)
+    except ValueError:
+        raise ValueError("document_type must be one of "
+                         + ", ".join(t.value for t in DocumentType)) from None
+    try:
+        tag = subject_tag(document_type, number, key)
+    except PseudonymError as exc:  # its message never holds the number: it must not be logged
+        raise ValueError(str(exc)) from None
+    return {"subject_tag": tag, "key_id": key.key_id}
+
+
+def _entry(row: dict[str, str], created_by: str, key: PseudonymKey | None) -> WatchlistEntry:
     values = {k: v.strip() for k, v in row.items() if k in COLUMNS and v is not None and v.strip()}
+    values.update(_tag(row, key))
     if "plate" in values:
         plate = normalise(values["plate"])
         if not plate:
@@ -75,15 +105,23 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def parse_csv(text: str, created_by: str) -> ImportResult:
-    """Parse a watchlist CSV; good lines become entries, bad ones are reported, none is dropped."""
+def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> ImportResult:
+    """Parse a watchlist CSV; good lines become entries, bad ones are reported, none is dropped.
+
+    A file with a ``document_number`` column is tagged with ``key``, or with the key from the
+    environment (``checkpoint.pseudonym.load_key``) when none is given."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise WatchlistFormatError(f"missing column(s) {', '.join(missing)}; header is {header}")
-    if "plate" not in header and "pattern" not in header:
-        raise WatchlistFormatError("needs a plate or a pattern column")
+    if not {"plate", "pattern", "subject_tag", "document_number"} & set(header):
+        raise WatchlistFormatError("needs a plate, pattern, subject_tag or document_number column")
+    if "document_number" in header and key is None:
+        try:
+            key = load_key()
+        except PseudonymError as exc:
+            raise WatchlistFormatError(str(exc)) from None
     result = ImportResult()
     seen: dict[str, int] = {}
     for row in reader:
@@ -93,7 +131,7 @@ def parse_csv(text: str, created_by: str) -> ImportResult:
                                                       f"header has {len(header)}"))
             continue
         try:
-            entry = _entry(row, created_by)
+            entry = _entry(row, created_by, key)
         except (ValidationError, ValueError) as exc:
             result.rejected.append(RejectedLine(line, _reason(exc)))
             continue

@@ -179,3 +179,28 @@ def test_index_agrees_with_brute_force(plates, reads, lists, regions, read_regio
     sources = [(r, "best" if i == 0 else "alternative") for i, r in enumerate(reads)]
     got = {m.entry.entry_id: m.explanation for m in idx.match(sources, read_region, NOW)}
     assert got == brute_force(entries, sources, read_region, policies, default)
+
+
+# --- person entries (subject tags) ------------------------------------------------------------
+
+TAG_A, TAG_B = "a" * 32, "b" * 32
+
+
+def test_person_entries_match_only_their_tag_under_their_key():
+    idx = index(entry("p1", subject_tag=TAG_A, key_id="k1", priority=3),
+                entry("p2", subject_tag=TAG_A, key_id="k1", priority=1),
+                entry("p3", subject_tag=TAG_A, key_id="k2"),
+                entry("p4", subject_tag=TAG_B, key_id="k1",
+                      valid_until=NOW - timedelta(seconds=1)),
+                entry("v1", "KA482BC"))
+    assert ids(idx.match_subject(TAG_A, "k1", NOW)) == ["p2", "p1"]  # most urgent first
+    (m, _) = idx.match_subject(TAG_A, "k1", NOW)
+    assert m.explanation.type == "exact" and m.explanation.read == TAG_A
+    assert ids(idx.match_subject(TAG_A, "k2", NOW)) == ["p3"]
+    assert idx.match_subject(TAG_A, None, NOW) == []   # a tag under an unknown key is not that tag
+    assert idx.match_subject(TAG_B, "k1", NOW) == []   # expired
+    assert idx.match(best(TAG_A), None, NOW) == []     # a plate read never hits a person entry
+    idx.remove("p2")
+    assert ids(idx.match_subject(TAG_A, "k1", NOW)) == ["p1"]
+    idx.upsert(entry("p1", subject_tag=TAG_B, key_id="k1"))
+    assert idx.match_subject(TAG_A, "k1", NOW) == [] and len(idx) == 4

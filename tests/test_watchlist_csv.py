@@ -32,7 +32,7 @@ def test_every_bad_line_is_reported_with_its_number_and_reason():
         [("e1", "KA482BC", None), ("e8", None, "KA*")]
     reasons = {r.line: r.reason for r in result.rejected}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
-    assert "exactly one of plate or pattern" in reasons[3]
+    assert "exactly one of plate, pattern or subject_tag" in reasons[3]
     assert "priority" in reasons[4]
     assert "valid_until" in reasons[5]
     assert "already on line 2" in reasons[6]
@@ -81,3 +81,39 @@ def test_export_round_trips_and_defuses_formulas():
     again = parse_csv(exported, created_by="t").entries
     assert [(e.entry_id, e.plate, e.pattern, e.valid_until) for e in again] == \
         [(e.entry_id, e.plate, e.pattern, e.valid_until) for e in sorted(entries, key=lambda e: e.entry_id)]
+
+
+PERSONS = ("entry_id,list,document_type,document_number,category,priority,disposal,reason\n"
+           "p1,persons,cn-resident-id,11010119900307777X,control-orders,2,verify identity,case 7\n"
+           "p2,persons,icao-td3,L898902C3,wanted,1,detain,case 8\n"
+           "p3,persons,passport,L898902C3,wanted,1,detain,\n"
+           "p4,persons,icao-td3,12,wanted,1,detain,\n"
+           "p5,persons,,L898902C3,wanted,1,detain,\n")
+
+
+def test_person_lists_are_imported_as_tags_and_the_numbers_are_dropped():
+    from checkpoint.pseudonym import PseudonymKey, subject_tag
+    from stream.watchlist import to_csv
+
+    key = PseudonymKey("k9", b"test-secret-0123456789")
+    result = parse_csv(PERSONS, created_by="t", key=key)
+    assert [(e.entry_id, e.subject_tag, e.key_id) for e in result.entries] == [
+        ("p1", subject_tag("cn-resident-id", "11010119900307777X", key), "k9"),
+        ("p2", subject_tag("icao-td3", "L898902C3", key), "k9")]
+    reasons = {r.line: r.reason for r in result.rejected}
+    assert "document_type must be one of" in reasons[4]
+    assert "5-20 letters or digits" in reasons[5]
+    assert "needs a document_type" in reasons[6]
+    exported = to_csv(result.entries)
+    for text in (exported, repr(result), *reasons.values()):
+        assert "L898902C3" not in text and "11010119900307777X" not in text
+    again = parse_csv(exported, created_by="t")  # the export re-imports to the same entries
+    assert [e.model_dump(exclude={"event_id"}) for e in again.entries] == \
+        [e.model_dump(exclude={"event_id"}) for e in result.entries]
+
+
+def test_person_list_without_a_key_is_refused_as_a_whole(monkeypatch):
+    for name in ("KAKOU_ID_KEY", "KAKOU_ID_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(WatchlistFormatError, match="no pseudonymisation key"):
+        parse_csv(PERSONS, created_by="t")
