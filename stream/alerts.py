@@ -33,6 +33,8 @@ DEADLETTER_STATS = "kakou:stats:deadletter"  # hash source topic -> count
 DEADLETTER_SEEN = "kakou:seen:deadletter:{topic}:{partition}:{offset}"
 DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps it
 STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alerts, idchecks, ...
+AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"
+AUDIT_HEAD = "kakou:audit:head"      # JSON {seq, hash} of the last record: appends WATCH it
 
 NON_HIT_TTL_S = 72 * 3600  # design.md: non-hit passages are kept 72 hours by default
 
