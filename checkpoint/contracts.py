@@ -21,7 +21,7 @@ T = TypeVar("T", bound=BaseModel)
 
 __all__ = [
     "SCHEMA_VERSION", "Alert", "AlertAction", "AlertState", "CameraStatus", "DeadLetter",
-    "Heartbeat", "IdCheck", "MatchExplanation", "PlateAlternative", "StatusAlert",
+    "FlowFigures", "Heartbeat", "IdCheck", "MatchExplanation", "PlateAlternative", "StatusAlert",
     "VehiclePassage", "decode_alert",
     "WatchlistEntry", "Evidence", "ContractError", "decode", "encode", "new_event_id", "utcnow",
     "alert_id_for",
@@ -222,16 +222,29 @@ class Alert(_Event):
     history: list[AlertAction] = Field(default_factory=list)
 
 
-class StatusAlert(_Event):
-    """The checkpoints' own health, on kakou.alerts beside watchlist alerts: a box that stops
-    reporting, a camera that fails, and their recoveries (which close the earlier alert)."""
+class FlowFigures(BaseModel):
+    """The window a flow warning is about: how many vehicles passed against the threshold."""
 
-    kind: Literal["checkpoint-offline", "checkpoint-online", "camera-degraded", "camera-recovered"]
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    window: Literal["1m", "1h"]
+    window_start: AwareDatetime
+    vehicles: int = Field(ge=0)
+    threshold: int = Field(ge=1)
+
+
+class StatusAlert(_Event):
+    """The checkpoints' own state, on kakou.alerts beside watchlist alerts: a box that stops
+    reporting, a camera that fails, their recoveries (which close the earlier alert), and a
+    checkpoint whose traffic exceeds its configured flow (``flow`` says which window)."""
+
+    kind: Literal["checkpoint-offline", "checkpoint-online", "camera-degraded",
+                  "camera-recovered", "flow-warning"]
     alert_id: str = Field(min_length=1)
     raised_at: AwareDatetime
     checkpoint_id: str
     camera_id: str | None = None
     detail: str
+    flow: FlowFigures | None = None
 
 
 def decode_alert(raw: bytes | None) -> Alert | StatusAlert:

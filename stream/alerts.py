@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from checkpoint.contracts import Alert, VehiclePassage, alert_id_for
+from checkpoint.contracts import Alert, IdCheck, VehiclePassage, alert_id_for
 from stream.match import Match
 
 # Redis keys: one place, read by the console too.
@@ -32,6 +32,10 @@ ALERT_PASSAGES = "kakou:alert:{alert_id}:passages"  # set: later passages of the
 DEADLETTER_STATS = "kakou:stats:deadletter"  # hash source topic -> count
 DEADLETTER_SEEN = "kakou:seen:deadletter:{topic}:{partition}:{offset}"
 DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps it
+FLOW = "kakou:flow:{window}:{checkpoint_id}:{start}"  # hash: vehicles, dwell_s, known_region, outside
+FLOW_INDEX = "kakou:flow:{window}:{checkpoint_id}"      # zset window start -> start
+FLOW_WARNED = "kakou:flow-warned:{alert_id}"             # the window's warning went out
+SEEN_IDCHECK = "kakou:seen:idcheck:{event_id}"
 STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alerts, idchecks, ...
 AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"
 AUDIT_HEAD = "kakou:audit:head"      # JSON {seq, hash} of the last record: appends WATCH it
@@ -57,3 +61,14 @@ def alert_for(passage: VehiclePassage, match: Match, raised_at: datetime) -> Ale
         disposal=entry.disposal,
         evidence=passage.evidence,
     )
+
+
+def alert_for_idcheck(check: IdCheck, match: Match, raised_at: datetime) -> Alert:
+    """A person-list hit: the checked document's tag is on a list. No plate and no image: the
+    officer at the lane has the person and the document in front of them."""
+    entry = match.entry
+    alert_id = alert_id_for(entry.entry_id, check.event_id)
+    return Alert(event_id=alert_id, alert_id=alert_id, raised_at=raised_at,
+                 checkpoint_id=check.checkpoint_id, passage_id=check.passage_id,
+                 idcheck_id=check.event_id, entry=entry, match=match.explanation,
+                 priority=entry.priority, disposal=entry.disposal)

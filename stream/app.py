@@ -1,4 +1,5 @@
-"""The Faust app: passages → matches → alerts, plus heartbeats, ID checks and dead letters.
+"""The Faust app: passages → matches → alerts and flow; ID checks → person matches; heartbeats →
+status; and dead letters.
 
 Run with ``faust -A stream.app worker -l info``. Input topics are read as raw bytes and validated
 here, so a malformed message is dead-lettered with its reason and the worker carries on; nothing
@@ -12,6 +13,7 @@ import base64
 import json
 import logging
 import time
+from datetime import datetime
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -30,8 +32,8 @@ from checkpoint.topics import (
     ALERTS, DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, WATCHLIST, TopicSpec, ensure_topics,
 )
 from stream import alerts as keys
-from stream import status
-from stream.alerts import alert_for
+from stream import flow, status
+from stream.alerts import alert_for, alert_for_idcheck
 from stream.config import load_stream_config
 from stream.match import WatchlistIndex
 
@@ -189,8 +191,8 @@ async def raise_alert(alert: Alert) -> bool:
             await pipe.execute()
 
     await until_done("alert record", record)
-    log.info("ALERT %s: plate %s at %s hits %s/%s (%s), priority %d: %s", alert.alert_id,
-             alert.plate, alert.checkpoint_id, alert.entry.list, alert.entry.entry_id,
+    log.info("ALERT %s: %s at %s hits %s/%s (%s), priority %d: %s", alert.alert_id,
+             f"plate {alert.plate}" if alert.plate else "ID check", alert.checkpoint_id, alert.entry.list, alert.entry.entry_id,
              alert.match.type, alert.priority, alert.disposal)
     return True
 
@@ -260,13 +262,31 @@ async def earlier_alert_of_visit(alert: Alert) -> str | None:
     """
     if config.alert_cooldown_s <= 0:
         return None
-    key = keys.COOLDOWN.format(entry_id=alert.entry.entry_id, plate=alert.plate,
+    key = keys.COOLDOWN.format(entry_id=alert.entry.entry_id,
+                               plate=alert.plate or alert.match.read,  # a person: their tag
                                checkpoint_id=alert.checkpoint_id)
     if await until_done("cool-down", lambda: redis.set(key, alert.alert_id, nx=True,
                                                         ex=int(config.alert_cooldown_s))):
         return None
     holder = await until_done("cool-down", lambda: redis.get(key))
     return holder if holder not in (None, alert.alert_id) else None
+
+
+async def raise_or_attach(alert: Alert, source_event_id: str) -> None:
+    """Raise the alert, or, within the cool-down of an earlier one for the same (entry, plate or
+    person, checkpoint), attach the event to that alert: one alert per checkpoint visit."""
+    earlier = await earlier_alert_of_visit(alert)
+    if earlier is None:
+        await raise_alert(alert)
+        return
+
+    async def attach() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(keys.ALERT_PASSAGES.format(alert_id=earlier), source_event_id)
+            pipe.hincrby(keys.STREAM_STATS, "alerts_within_cooldown", 1)
+            await pipe.execute()
+
+    await until_done("cool-down attach", attach)
 
 
 async def record_trace(plate: str, passage: VehiclePassage) -> None:
@@ -299,38 +319,83 @@ async def handle_passage(passage: VehiclePassage) -> None:
     for plate in {m.entry.plate or m.explanation.read for m in matches}:
         await record_trace(plate, passage)
     for match in matches:
-        alert = alert_for(passage, match, now)
-        earlier = await earlier_alert_of_visit(alert)
-        if earlier is None:
-            await raise_alert(alert)
-            continue
-
-        async def attach(earlier: str = earlier) -> None:  # the same visit, seen again
-            async with redis.pipeline(transaction=True) as pipe:
-                pipe.sadd(keys.ALERT_PASSAGES.format(alert_id=earlier), passage.event_id)
-                pipe.hincrby(keys.STREAM_STATS, "alerts_within_cooldown", 1)
-                await pipe.execute()
-
-        await until_done("cool-down attach", attach)
-    seen = keys.SEEN_PASSAGE.format(event_id=passage.event_id)
-    if not await until_done("passage de-dup", lambda: redis.set(seen, 1, nx=True,
-                                                                ex=keys.NON_HIT_TTL_S)):
-        await until_done("stats", lambda: redis.hincrby(keys.STREAM_STATS, "duplicates", 1))
+        await raise_or_attach(alert_for(passage, match, now), passage.event_id)
+    vehicles = await until_done("passage record", lambda: record_passage_once(passage, now))
+    if vehicles is None:
         return
+    thresholds = config.checkpoint(passage.checkpoint_id).flow_warning
+    for window, count in zip(flow.WINDOW_S, vehicles):
+        start = flow.window_start(passage.last_seen.timestamp(), window)
+        warning = flow.flow_warning(passage.checkpoint_id, window, start, int(count),
+                                    thresholds.get(window), now)
+        if warning is not None:
+            await warn_flow(warning)
 
-    async def record() -> None:
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(keys.PASSAGE_KEY.format(event_id=passage.event_id),
-                     passage.model_dump_json(), ex=keys.NON_HIT_TTL_S)
-            recent = keys.RECENT_PASSAGES.format(checkpoint_id=passage.checkpoint_id)
-            pipe.zadd(recent, {passage.event_id: passage.last_seen.timestamp()})
-            pipe.zremrangebyscore(recent, 0, now.timestamp() - keys.NON_HIT_TTL_S)
-            pipe.hincrby(keys.CHECKPOINT_STATS.format(checkpoint_id=passage.checkpoint_id),
-                         "passages", 1)
-            pipe.hincrby(keys.STREAM_STATS, "passages", 1)
-            await pipe.execute()
 
-    await until_done("passage record", record)
+#: Records a passage once (SET NX on its event id) with its flow counts, atomically, so a
+#: passage replayed after a crash is neither lost from nor counted twice in the windows.
+#: KEYS: seen, passage, recent, checkpoint stats, stream stats, then (window hash, window index)
+#: for 1m and 1h. ARGV: TTL, passage JSON, event id, last seen, now, dwell, outside (1/0/'' for
+#: unknown), then (start, retention) for 1m and 1h. Returns the two windows' counts after it,
+#: or nil for a passage already recorded.
+_RECORD_PASSAGE = redis.register_script("""
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('HINCRBY', KEYS[5], 'duplicates', 1)
+  return nil
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], 0, ARGV[5] - ARGV[1])
+redis.call('HINCRBY', KEYS[4], 'passages', 1)
+redis.call('HINCRBY', KEYS[5], 'passages', 1)
+local counts = {}
+for i = 0, 1 do
+  local window, index, start, ttl = KEYS[6 + 2 * i], KEYS[7 + 2 * i], ARGV[8 + 2 * i], ARGV[9 + 2 * i]
+  counts[i + 1] = redis.call('HINCRBY', window, 'vehicles', 1)
+  redis.call('HINCRBYFLOAT', window, 'dwell_s', ARGV[6])
+  if ARGV[7] ~= '' then
+    redis.call('HINCRBY', window, 'known_region', 1)
+    redis.call('HINCRBY', window, 'outside', ARGV[7])
+  end
+  redis.call('EXPIRE', window, ttl)
+  redis.call('ZADD', index, start, start)
+  redis.call('ZREMRANGEBYSCORE', index, 0, ARGV[5] - ttl)
+  redis.call('EXPIRE', index, ttl)
+end
+return counts
+""")
+
+
+async def record_passage_once(passage: VehiclePassage, now: datetime) -> list[int] | None:
+    """Keep the passage (72 h), count it per checkpoint and into its flow windows, once."""
+    cid = passage.checkpoint_id
+    seen = passage.last_seen.timestamp()
+    outside = flow.outside_home(passage.plate, config.checkpoint(cid).home_prefixes)
+    windows: list[str] = []
+    window_args: list[object] = []
+    for window in flow.WINDOW_S:
+        start = flow.window_start(seen, window)
+        windows += [keys.FLOW.format(window=window, checkpoint_id=cid, start=start),
+                    keys.FLOW_INDEX.format(window=window, checkpoint_id=cid)]
+        window_args += [start, flow.RETENTION_S[window]]
+    return await _RECORD_PASSAGE(
+        keys=[keys.SEEN_PASSAGE.format(event_id=passage.event_id),
+              keys.PASSAGE_KEY.format(event_id=passage.event_id),
+              keys.RECENT_PASSAGES.format(checkpoint_id=cid),
+              keys.CHECKPOINT_STATS.format(checkpoint_id=cid), keys.STREAM_STATS, *windows],
+        args=[keys.NON_HIT_TTL_S, passage.model_dump_json(), passage.event_id, seen,
+              now.timestamp(), passage.dwell_seconds,
+              "" if outside is None else int(outside), *window_args])
+
+
+async def warn_flow(warning: StatusAlert) -> None:
+    """Publish a window's flow warning unless it went out already (once per window)."""
+    warned = keys.FLOW_WARNED.format(alert_id=warning.alert_id)
+    if await until_done("flow warning", lambda: redis.exists(warned)):
+        return
+    await publish_status(warning)
+    ttl = flow.RETENTION_S[warning.flow.window] if warning.flow else keys.NON_HIT_TTL_S
+    await until_done("flow warning", lambda: redis.set(warned, 1, ex=ttl))
 
 
 async def consume(stream: faust.StreamT, model: type[M], handle: Callable[[M], Awaitable[None]]) -> None:
@@ -417,11 +482,26 @@ async def watch_checkpoints() -> None:
         log.warning("checkpoint watch skipped: Redis unavailable (%s)", exc)
 
 
-async def count_idcheck(check: IdCheck) -> None:
-    """Counts verdicts per checkpoint; matching tags against person lists is issue 5."""
-    await until_done("idcheck", lambda: redis.hincrby(
-        keys.CHECKPOINT_STATS.format(checkpoint_id=check.checkpoint_id),
-        f"idchecks_{check.verdict}", 1))
+async def handle_idcheck(check: IdCheck) -> None:
+    """Match the check's subject tag against the person lists (alerts as for plates), then
+    count its verdict once per checkpoint. Only the tag is ever seen here, never a number."""
+    now = utcnow()
+    if check.subject_tag is not None:
+        for match in watchlist.match_subject(check.subject_tag, check.key_id, check.time):
+            await raise_or_attach(alert_for_idcheck(check, match, now), check.event_id)
+    seen = keys.SEEN_IDCHECK.format(event_id=check.event_id)
+    if not await until_done("idcheck de-dup", lambda: redis.set(seen, 1, nx=True,
+                                                                 ex=keys.NON_HIT_TTL_S)):
+        return
+
+    async def count() -> None:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(keys.CHECKPOINT_STATS.format(checkpoint_id=check.checkpoint_id),
+                         f"idchecks_{check.verdict}", 1)
+            pipe.hincrby(keys.STREAM_STATS, "idchecks", 1)
+            await pipe.execute()
+
+    await until_done("idcheck count", count)
 
 
 @app.agent(heartbeats_topic)
@@ -430,5 +510,6 @@ async def track_heartbeats(stream: faust.StreamT) -> None:
 
 
 @app.agent(idchecks_topic)
-async def count_idchecks(stream: faust.StreamT) -> None:
-    await consume(stream, IdCheck, count_idcheck)
+async def match_idchecks(stream: faust.StreamT) -> None:
+    await watchlist_ready.wait()
+    await consume(stream, IdCheck, handle_idcheck)

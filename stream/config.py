@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from checkpoint.contracts import validation_problems
+from checkpoint.plates import normalise
 from stream.match import MatchPolicy
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "configs" / "stream.yaml"
@@ -32,6 +34,33 @@ class PolicyConfig(BaseModel):
         return MatchPolicy(self.max_confusions, self.max_edits, self.min_fuzzy_length)
 
 
+class CheckpointPolicy(BaseModel):
+    """What a checkpoint's flow is measured against."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    home_prefixes: tuple[str, ...] = Field(
+        default=(), description="plates starting with one of these are local (e.g. 鲁A for "
+        "Jinan); none: the out-of-region share is not computed")
+    flow_warning: dict[Literal["1m", "1h"], int] = Field(
+        default_factory=dict, description="vehicles per 1-minute / 1-hour window above which a "
+        "flow-warning alert is raised; a window not named never warns")
+
+    @field_validator("home_prefixes")
+    @classmethod
+    def _normalised(cls, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+        folded = tuple(normalise(p) for p in prefixes)
+        if not all(folded):
+            raise ValueError("a home prefix needs letters or digits")
+        return folded
+
+    @field_validator("flow_warning")
+    @classmethod
+    def _positive(cls, thresholds: dict[str, int]) -> dict[str, int]:
+        if any(t < 1 for t in thresholds.values()):
+            raise ValueError("flow thresholds are vehicles per window, at least 1")
+        return thresholds
+
+
 class StreamConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     default_match: PolicyConfig = PolicyConfig()
@@ -48,6 +77,9 @@ class StreamConfig(BaseModel):
     offline_after_s: float = Field(default=30.0, gt=0,
                                    description="a checkpoint with no heartbeat this long is offline")
     status_check_s: float = Field(default=5.0, gt=0, description="how often to look for that")
+    default_checkpoint: CheckpointPolicy = CheckpointPolicy()
+    checkpoints: dict[str, CheckpointPolicy] = Field(
+        default_factory=dict, description="per checkpoint id, overrides default_checkpoint")
 
     @model_validator(mode="after")
     def _every_priority(self) -> StreamConfig:
@@ -55,6 +87,9 @@ class StreamConfig(BaseModel):
         if missing:
             raise ValueError(f"escalate_after_s needs every priority 1-5, missing {missing}")
         return self
+
+    def checkpoint(self, checkpoint_id: str) -> CheckpointPolicy:
+        return self.checkpoints.get(checkpoint_id, self.default_checkpoint)
 
     def policies(self) -> dict[str, MatchPolicy]:
         return {name: p.policy() for name, p in self.match.items()}

@@ -26,6 +26,8 @@ SERVICES = [sys.executable, str(ROOT / ".ci" / "services.py")]
 #: The session worker escalates priority-5 alerts fast, the sample watchlist's (1, 2) never.
 ESCALATE_AFTER_S = {1: 3600, 2: 3600, 3: 3600, 4: 3600, 5: 2}
 OFFLINE_AFTER_S = 3
+#: The one checkpoint whose flow warns (3 vehicles a minute); other tests' checkpoints never do.
+FLOW_CHECKPOINT = "flow-test"
 
 def services(*args: str) -> None:
     subprocess.run([*SERVICES, *args], check=True, cwd=ROOT)
@@ -59,7 +61,9 @@ def worker(kafka, redis_client, tmp_path_factory):
     config = folder / "stream.yaml"
     config.write_text((ROOT / "configs" / "stream.yaml").read_text()
                       + f"\nescalate_after_s: {ESCALATE_AFTER_S}\nescalation_check_s: 0.5\n"
-                      f"offline_after_s: {OFFLINE_AFTER_S}\nstatus_check_s: 0.5\n")
+                      f"offline_after_s: {OFFLINE_AFTER_S}\nstatus_check_s: 0.5\n"
+                      f"checkpoints:\n  {FLOW_CHECKPOINT}:\n    home_prefixes: [KA]\n"
+                      "    flow_warning: {1m: 3}\n")
     proc = WorkerProcess(folder / "worker.log", env={"KAKOU_STREAM_CONFIG": str(config)})
     proc.start()
     yield proc
