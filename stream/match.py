@@ -11,8 +11,9 @@ through, so the matcher is strict by default and explains itself:
 
 Each read is tried: the edge's best read first, then its alternatives. Candidates come from
 indexes, never a scan of the entries: exact plates by value, fuzzy ones by their confusion-folded
-key and, when a list allows other edits, by the symmetric-deletion neighbourhood of that key.
-Pattern entries, few by nature, are the one list that is tried in turn. A plate read with a known
+key and, for lists that allow other edits, by the symmetric-deletion neighbourhood of that key;
+wildcard patterns by their literal prefix (``鲁A12*`` is tried only on reads starting ``鲁A12``).
+Regexes and patterns starting with a wildcard, few by nature, are the one list tried in turn. A plate read with a known
 region never matches an entry for another region.
 
 Person entries (a ``subject_tag`` under a ``key_id``) match an ID check's tag exactly, never
@@ -104,10 +105,22 @@ def deletions(key: str, depth: int) -> set[str]:
     return found
 
 
+def _wildcard(pattern: str) -> str | None:
+    """The pattern as normalised wildcard text, or None when it is a regex."""
+    folded = re.sub(r"[\s\-·.]", "", pattern.upper())
+    return folded if _WILDCARD.match(folded) else None
+
+
+def literal_prefix(pattern: str) -> str:
+    """What every plate a wildcard pattern matches starts with ("" for a regex)."""
+    folded = _wildcard(pattern)
+    return re.split(r"[*?]", folded, maxsplit=1)[0] if folded else ""
+
+
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """``*``/``?`` wildcards over normalised text, or else a regex that must match the whole plate."""
-    folded = re.sub(r"[\s\-·.]", "", pattern.upper())
-    if _WILDCARD.match(folded):
+    folded = _wildcard(pattern)
+    if folded is not None:
         return re.compile(fnmatch.translate(folded))
     try:
         return re.compile(pattern)
@@ -138,6 +151,7 @@ class WatchlistIndex:
         self._folded: dict[str, set[str]] = defaultdict(set)
         self._deleted: dict[str, set[str]] = defaultdict(set)
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._by_prefix: dict[str, set[str]] = defaultdict(set)  # wildcard patterns' prefixes
         self._subjects: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._depth = max([p.max_edits for p in self.policies.values()]
                           + [self.default_policy.max_edits])
@@ -155,6 +169,7 @@ class WatchlistIndex:
         self._entries[entry.entry_id] = entry
         if compiled is not None:
             self._patterns[entry.entry_id] = compiled
+            self._by_prefix[literal_prefix(entry.pattern or "")].add(entry.entry_id)
             return
         if entry.subject_tag is not None:
             self._subjects[(entry.key_id or "", entry.subject_tag)].add(entry.entry_id)
@@ -162,7 +177,7 @@ class WatchlistIndex:
         plate = normalise(entry.plate or "")
         self._exact[plate].add(entry.entry_id)
         self._folded[fold(plate)].add(entry.entry_id)
-        for key in self._neighbourhood(plate):
+        for key in self._neighbourhood(plate, self.policy(entry).max_edits):
             self._deleted[key].add(entry.entry_id)
 
     def remove(self, entry_id: str) -> None:
@@ -171,6 +186,10 @@ class WatchlistIndex:
             return
         if old.pattern is not None:
             del self._patterns[entry_id]
+            prefix = literal_prefix(old.pattern)
+            self._by_prefix[prefix].discard(entry_id)
+            if not self._by_prefix[prefix]:
+                del self._by_prefix[prefix]
             return
         if old.subject_tag is not None:
             subject = (old.key_id or "", old.subject_tag)
@@ -180,19 +199,29 @@ class WatchlistIndex:
             return
         plate = normalise(old.plate or "")
         for table, keys in ((self._exact, [plate]), (self._folded, [fold(plate)]),
-                            (self._deleted, self._neighbourhood(plate))):
+                            (self._deleted,
+                             self._neighbourhood(plate, self.policy(old).max_edits))):
             for key in keys:
                 table[key].discard(entry_id)
                 if not table[key]:
                     del table[key]
 
-    def _neighbourhood(self, plate: str) -> Iterable[str]:
-        return deletions(fold(plate), self._depth) if self._depth else ()
+    @staticmethod
+    def _neighbourhood(plate: str, depth: int) -> Iterable[str]:
+        """Deletion keys: an entry's to its own list's depth (only lists that allow other edits
+        pay for the index), a read's to the deepest list's, so every pair within reach meets."""
+        return deletions(fold(plate), depth) if depth else ()
 
     def _candidates(self, read: str) -> set[str]:
         found = set(self._exact.get(read, ())) | self._folded.get(fold(read), set())
-        for key in self._neighbourhood(read):
+        for key in self._neighbourhood(read, self._depth):
             found |= self._deleted.get(key, set())
+        return found
+
+    def _pattern_candidates(self, read: str) -> set[str]:
+        found = set(self._by_prefix.get("", ()))
+        for end in range(1, len(read) + 1):
+            found |= self._by_prefix.get(read[:end], set())
         return found
 
     def match(self, reads: Sequence[tuple[str, ReadSource]], region: str | None,
@@ -208,10 +237,10 @@ class WatchlistIndex:
                 entry = self._entries[entry_id]
                 why = explain(normalise(entry.plate or ""), read, source, self.policy(entry))
                 self._keep(best, entry, why, when, region)
-            for entry_id, compiled in self._patterns.items():
+            for entry_id in self._pattern_candidates(read):
                 entry = self._entries[entry_id]
                 why = (MatchExplanation(type="pattern", read=read, read_source=source)
-                       if compiled.fullmatch(read) else None)
+                       if self._patterns[entry_id].fullmatch(read) else None)
                 self._keep(best, entry, why, when, region)
         return sorted(best.values(), key=lambda m: (m.entry.priority, rank(m.explanation)))
 

@@ -204,3 +204,23 @@ def test_person_entries_match_only_their_tag_under_their_key():
     assert ids(idx.match_subject(TAG_A, "k1", NOW)) == ["p1"]
     idx.upsert(entry("p1", subject_tag=TAG_B, key_id="k1"))
     assert idx.match_subject(TAG_A, "k1", NOW) == [] and len(idx) == 4
+
+
+WILDCARDS = st.text(alphabet="AB12*?", min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(patterns=st.lists(st.one_of(WILDCARDS, st.sampled_from([r"A\d+", r"[AB]{2}.*"])),
+                         min_size=1, max_size=20),
+       reads=st.lists(st.text(alphabet="AB12", min_size=1, max_size=6), min_size=1, max_size=3),
+       removed=st.sets(st.integers(0, 19)))
+def test_pattern_prefix_index_agrees_with_trying_every_pattern(patterns, reads, removed):
+    entries = [entry(f"p{i}", pattern=p) for i, p in enumerate(patterns)]
+    idx = index(*entries)
+    for i in removed & set(range(len(entries))):
+        idx.remove(f"p{i}")
+    live = [e for i, e in enumerate(entries) if i not in removed]
+    sources = [(r, "best") for r in reads]
+    expected = {e.entry_id for e in live
+                if any(compile_pattern(e.pattern).fullmatch(r) for r in reads)}
+    assert {m.entry.entry_id for m in idx.match(sources, None, NOW)} == expected
