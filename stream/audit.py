@@ -97,6 +97,14 @@ def _parse(stream_id: str, fields: Mapping[Any, Any]) -> AuditRecord:
                          + "; ".join(validation_problems(exc))) from None
 
 
+def _last_of(rows: list[tuple[Any, Mapping[Any, Any]]]) -> tuple[int, str]:
+    """(seq, hash) of the record in an XREVRANGE COUNT 1 reply; (0, GENESIS) for none."""
+    if not rows:
+        return 0, GENESIS
+    record = _parse(_text(rows[0][0]), rows[0][1])
+    return record.seq, record.hash
+
+
 class AuditLog:
     """The audit log in Redis: records in a stream, the chain head in its own key."""
 
@@ -107,7 +115,7 @@ class AuditLog:
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last record; (0, GENESIS) while the log is empty."""
         try:
-            return self._read_head(self._client)
+            return self._state()[0]
         except redis.RedisError as exc:
             raise AuditError(f"audit log unavailable: {exc}") from exc
 
@@ -120,7 +128,7 @@ class AuditLog:
                 with self._client.pipeline() as pipe:
                     try:
                         pipe.watch(self._head, self._log)
-                        seq, prev_hash = self._consistent_head(pipe)
+                        seq, prev_hash = self._consistent_head()
                         record = next_record(seq, prev_hash, time=self._clock(), actor=actor,
                                              action=action, target=target, reason=reason,
                                              case_number=case_number, details=details)
@@ -175,8 +183,16 @@ class AuditLog:
                 yield _text(sid), fields
             start = "(" + _text(rows[-1][0])
 
-    def _read_head(self, conn: redis.Redis) -> tuple[int, str]:
-        raw = conn.get(self._head)
+    def _state(self) -> tuple[tuple[int, str], tuple[int, str]]:
+        """The head and the last stored record, read in one transaction: they agree unless the
+        log was damaged (a write racing an append's WATCH makes its EXEC fail, and it retries)."""
+        with self._client.pipeline(transaction=True) as read:
+            read.get(self._head)
+            read.xrevrange(self._log, count=1)
+            raw_head, last = read.execute()
+        return self._parse_head(raw_head), _last_of(last)
+
+    def _parse_head(self, raw: str | bytes | None) -> tuple[int, str]:
         if raw is None:
             return 0, GENESIS
         try:
@@ -185,25 +201,16 @@ class AuditLog:
         except (ValueError, KeyError, TypeError):
             raise AuditError(f"audit head {self._head} is unreadable: {raw!r}") from None
 
-    def _last_stored(self, conn: redis.Redis) -> tuple[int, str] | None:
-        last = conn.xrevrange(self._log, count=1)
-        if not last:
-            return None
-        sid, fields = last[0]
-        record = _parse(_text(sid), fields)
-        return record.seq, record.hash
-
-    def _consistent_head(self, conn: redis.Redis) -> tuple[int, str]:
+    def _consistent_head(self) -> tuple[int, str]:
         """The head, checked against the last stored record: never extend a damaged chain."""
-        head = self._read_head(conn)
-        if (self._last_stored(conn) or (0, GENESIS)) != head:
+        head, last = self._state()
+        if last != head:
             raise AuditError("audit head and log disagree; run `kakou-audit verify`")
         return head
 
     def _head_problems(self) -> list[str]:
         try:
-            head = self._read_head(self._client)
-            last = self._last_stored(self._client) or (0, GENESIS)
+            head, last = self._state()
         except AuditError as exc:
             return [str(exc)]
         if last == head:
