@@ -14,7 +14,7 @@ def test_export_reflects_imports_updates_and_deletes(kafka, worker, tmp_path, ch
     src.write_text("entry_id,list,plate,category,priority,disposal\n"
                    f"{checkpoint_id}-a,stolen,AB123CD,stolen,3,stop and check\n")
     assert watchlist_cli(["import", str(src), "--created-by", "pytest"]) == 0
-    assert watchlist_cli(["delete", f"{checkpoint_id}-b"]) == 0
+    assert watchlist_cli(["delete", f"{checkpoint_id}-b", "--reason", "pytest"]) == 0
     out = tmp_path / "out.csv"
     assert watchlist_cli(["export", "-o", str(out)]) == 0
     exported = {e.entry_id: e for e in parse_csv(out.read_text(), "t").entries}
