@@ -311,18 +311,30 @@ async def record_trace(plate: str, passage: VehiclePassage) -> None:
     await until_done("trace", record)
 
 
-async def handle_passage(passage: VehiclePassage) -> None:
-    """Match first (idempotent), then mark seen: a crash in between re-matches, never loses."""
-    now = utcnow()
+async def match_passage(passage: VehiclePassage, now: datetime) -> None:
+    """Alerts (and traces) for every watchlist entry the passage's reads hit."""
     reads = [(passage.plate, "best"), *((a.text, "alternative") for a in passage.alternatives)]
     matches = watchlist.match(reads, passage.region, passage.last_seen)
     for plate in {m.entry.plate or m.explanation.read for m in matches}:
         await record_trace(plate, passage)
     for match in matches:
         await raise_or_attach(alert_for(passage, match, now), passage.event_id)
-    vehicles = await until_done("passage record", lambda: record_passage_once(passage, now))
-    if vehicles is None:
-        return
+
+
+async def handle_passages(passages: list[VehiclePassage]) -> None:
+    """Match first (idempotent), then record each passage once: a crash in between re-matches,
+    never loses. The records of a batch go to Redis in one round trip."""
+    now = utcnow()
+    for passage in passages:
+        await match_passage(passage, now)
+    counts = await until_done("passage record", lambda: record_passages_once(passages, now))
+    for passage, vehicles in zip(passages, counts):
+        if vehicles is not None:
+            await check_flow(passage, vehicles, now)
+
+
+async def check_flow(passage: VehiclePassage, vehicles: list[int], now: datetime) -> None:
+    """Warn when the passage took its windows over the checkpoint's thresholds."""
     thresholds = config.checkpoint(passage.checkpoint_id).flow_warning
     for window, count in zip(flow.WINDOW_S, vehicles):
         start = flow.window_start(passage.last_seen.timestamp(), window)
@@ -366,8 +378,18 @@ return counts
 """)
 
 
-async def record_passage_once(passage: VehiclePassage, now: datetime) -> list[int] | None:
-    """Keep the passage (72 h), count it per checkpoint and into its flow windows, once."""
+async def record_passages_once(passages: list[VehiclePassage],
+                               now: datetime) -> list[list[int] | None]:
+    """Keep each passage (72 h), count it per checkpoint and into its flow windows, once; the
+    windows' counts after each (None for a passage recorded before)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for passage in passages:
+            await _record_passage_once(pipe, passage, now)
+        return await pipe.execute()
+
+
+async def _record_passage_once(pipe: aioredis.client.Pipeline, passage: VehiclePassage,
+                               now: datetime) -> None:
     cid = passage.checkpoint_id
     seen = passage.last_seen.timestamp()
     outside = flow.outside_home(passage.plate, config.checkpoint(cid).home_prefixes)
@@ -378,8 +400,8 @@ async def record_passage_once(passage: VehiclePassage, now: datetime) -> list[in
         windows += [keys.FLOW.format(window=window, checkpoint_id=cid, start=start),
                     keys.FLOW_INDEX.format(window=window, checkpoint_id=cid)]
         window_args += [start, flow.RETENTION_S[window]]
-    return await _RECORD_PASSAGE(
-        keys=[keys.SEEN_PASSAGE.format(event_id=passage.event_id),
+    await _RECORD_PASSAGE(
+        client=pipe, keys=[keys.SEEN_PASSAGE.format(event_id=passage.event_id),
               keys.PASSAGE_KEY.format(event_id=passage.event_id),
               keys.RECENT_PASSAGES.format(checkpoint_id=cid),
               keys.CHECKPOINT_STATS.format(checkpoint_id=cid), keys.STREAM_STATS, *windows],
@@ -398,29 +420,47 @@ async def warn_flow(warning: StatusAlert) -> None:
     await until_done("flow warning", lambda: redis.set(warned, 1, ex=ttl))
 
 
-async def consume(stream: faust.StreamT, model: type[M], handle: Callable[[M], Awaitable[None]]) -> None:
-    """Validate each message into ``model`` and handle it; what cannot be used is dead-lettered.
+async def consume(stream: faust.StreamT, model: type[M],
+                  handle: Callable[[list[M]], Awaitable[None]]) -> None:
+    """Validate each message into ``model`` and handle them in batches (up to
+    ``config.batch_max``, waiting at most ``config.batch_within_s``); what cannot be used is
+    dead-lettered with why.
 
-    A message that trips a bug in ``handle`` is dead-lettered too (with the error), rather than
-    crashing the agent and being redelivered in a loop.
+    When a batch trips a bug in ``handle``, its messages are handled again one by one and only
+    the one that fails is dead-lettered (with the error): nothing crashes the agent, nothing is
+    redelivered in a loop, and the rest of the batch is processed.
     """
-    async for event in stream.events():
+    async for events in stream.take_events(config.batch_max, within=config.batch_within_s):
+        batch: list[tuple[faust.EventT, M]] = []
+        for event in events:
+            try:
+                batch.append((event, decode(model, event.value)))
+            except ContractError as exc:
+                await _dead_letter_event(event, str(exc))
         try:
-            item = decode(model, event.value)
-        except ContractError as exc:
-            await _dead_letter_event(event, str(exc))
-            continue
-        try:
+            await handle([item for _, item in batch])
+        except Exception:  # noqa: BLE001 - see docstring
+            log.exception("processing a batch of %s failed; retrying one by one", model.__name__)
+            for event, item in batch:
+                try:
+                    await handle([item])
+                except Exception as exc:  # noqa: BLE001 - see docstring
+                    log.exception("processing %s failed", model.__name__)
+                    await _dead_letter_event(event, f"processing failed: {type(exc).__name__}: {exc}")
+
+
+def one_by_one(handle: Callable[[M], Awaitable[None]]) -> Callable[[list[M]], Awaitable[None]]:
+    """A batch handler from a handler of one (heartbeats and ID checks are few)."""
+    async def each(items: list[M]) -> None:
+        for item in items:
             await handle(item)
-        except Exception as exc:  # noqa: BLE001 - see docstring
-            log.exception("processing %s failed", model.__name__)
-            await _dead_letter_event(event, f"processing failed: {type(exc).__name__}: {exc}")
+    return each
 
 
 @app.agent(passages_topic)
 async def match_passages(stream: faust.StreamT) -> None:
     await watchlist_ready.wait()
-    await consume(stream, VehiclePassage, handle_passage)
+    await consume(stream, VehiclePassage, handle_passages)
 
 
 # --- heartbeats and ID checks ----------------------------------------------------------------
@@ -506,10 +546,10 @@ async def handle_idcheck(check: IdCheck) -> None:
 
 @app.agent(heartbeats_topic)
 async def track_heartbeats(stream: faust.StreamT) -> None:
-    await consume(stream, Heartbeat, record_heartbeat)
+    await consume(stream, Heartbeat, one_by_one(record_heartbeat))
 
 
 @app.agent(idchecks_topic)
 async def match_idchecks(stream: faust.StreamT) -> None:
     await watchlist_ready.wait()
-    await consume(stream, IdCheck, handle_idcheck)
+    await consume(stream, IdCheck, one_by_one(handle_idcheck))

@@ -77,6 +77,10 @@ class StreamConfig(BaseModel):
     offline_after_s: float = Field(default=30.0, gt=0,
                                    description="a checkpoint with no heartbeat this long is offline")
     status_check_s: float = Field(default=5.0, gt=0, description="how often to look for that")
+    batch_max: int = Field(default=500, ge=1, description="events handled together at most "
+                           "(one Redis round trip records a batch of passages)")
+    batch_within_s: float = Field(default=0.02, gt=0, description="how long to wait for a "
+                                  "batch to fill: adds at most this to an alert's latency")
     default_checkpoint: CheckpointPolicy = CheckpointPolicy()
     checkpoints: dict[str, CheckpointPolicy] = Field(
         default_factory=dict, description="per checkpoint id, overrides default_checkpoint")
