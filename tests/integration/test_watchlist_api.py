@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-from stream.audit import AuditLog
+from stream.audit import AuditError, AuditLog
+from stream.audit_cli import main as audit_cli
 from stream.watchlist import parse_csv
 from stream.watchlist_api import UnknownEntryError, WatchlistService, WatchlistTopic
 from stream.watchlist_cli import main as watchlist_cli
@@ -24,10 +25,10 @@ def topic(kafka):
 
 
 @pytest.fixture
-def private_log(redis_client):
-    """An audit log of its own, so a test may append freely and tamper with it."""
+def private_keys(redis_client):
+    """Keys for an audit log of its own, so a test may append freely and tamper with it."""
     key = f"kakou:test:audit:{uuid.uuid4().hex}"
-    yield AuditLog(redis_client, log_key=key, head_key=f"{key}:head")
+    yield {"log_key": key, "head_key": f"{key}:head"}
     redis_client.delete(key, f"{key}:head")
 
 
@@ -64,7 +65,7 @@ def test_create_update_delete_reach_the_topic_and_the_audit_log(kafka, redis_cli
     assert log.verify() == []
 
 
-def test_the_cli_sets_shows_and_deletes_through_the_audited_api(kafka, redis_client, capsys):
+def test_the_cli_sets_shows_and_deletes_through_the_audited_api(kafka, capsys):
     entry_id = f"it-{uuid.uuid4().hex}"
     who = ["--actor", "pytest", "--reason", "cli test", "--case-number", "IT-2"]
     assert watchlist_cli(["set", entry_id, "list=stolen", "pattern=KA*", "category=stolen",
@@ -80,16 +81,19 @@ def test_the_cli_sets_shows_and_deletes_through_the_audited_api(kafka, redis_cli
     assert watchlist_cli(["delete", entry_id, *who]) == 0
     assert watchlist_cli(["show", entry_id]) == 2
     assert "not on the watchlist" in capsys.readouterr().err
-    log = AuditLog(redis_client)
-    seq, _ = log.head()
-    recent = [r for r in log.records(max(seq - 50, 1)) if r.target == entry_id]
-    assert [r.action for r in recent] == ["watchlist.create", "watchlist.update",
-                                          "watchlist.delete"]
+    capsys.readouterr()
+    assert audit_cli(["show", "--limit", "50", "--json"]) == 0
+    recent = [r for r in json.loads(capsys.readouterr().out) if r["target"] == entry_id]
+    assert [(r["action"], r["actor"], r["case_number"]) for r in recent] == [
+        ("watchlist.create", "pytest", "IT-2"), ("watchlist.update", "pytest", "IT-2"),
+        ("watchlist.delete", "pytest", "IT-2")]
+    assert audit_cli(["verify", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
 
 
-def test_concurrent_appenders_extend_one_unbroken_chain(private_log, redis_client):
+def test_concurrent_appenders_extend_one_unbroken_chain(private_keys, redis_client):
     def append(actor: str) -> None:
-        log = AuditLog(redis_client, log_key=private_log._log, head_key=private_log._head)
+        log = AuditLog(redis_client, **private_keys)  # one per console replica
         for i in range(25):
             log.append(actor, "search", f"plate-{i}", reason="race", case_number="IT-3")
 
@@ -98,16 +102,18 @@ def test_concurrent_appenders_extend_one_unbroken_chain(private_log, redis_clien
         t.start()
     for t in threads:
         t.join()
-    records = private_log.records()
+    log = AuditLog(redis_client, **private_keys)
+    records = log.records()
     assert [r.seq for r in records] == list(range(1, 51))
     assert sorted({r.actor for r in records}) == ["console-0", "console-1"]
-    assert private_log.verify() == []
+    assert log.verify() == []
 
 
-def test_tampering_with_stored_records_is_detected(private_log, redis_client):
+def test_tampering_with_stored_records_is_detected(private_keys, redis_client):
+    log = AuditLog(redis_client, **private_keys)
     for i in range(5):
-        private_log.append("pytest", "watchlist.update", f"e{i}", reason=f"change {i}")
-    key = private_log._log
+        log.append("pytest", "watchlist.update", f"e{i}", reason=f"change {i}")
+    key = private_keys["log_key"]
     stored = redis_client.xrange(key)
     redis_client.delete(key)  # rewrite the stream as an intruder would, record 3 altered
     for stream_id, fields in stored:
@@ -115,10 +121,12 @@ def test_tampering_with_stored_records_is_detected(private_log, redis_client):
         if record["seq"] == 3:
             record["reason"] = "nothing to see"
         redis_client.xadd(key, {"record": json.dumps(record)}, id=stream_id)
-    assert private_log.verify() == ["seq 3: hash mismatch (the record was altered)"]
+    assert log.verify() == ["seq 3: hash mismatch (the record was altered)"]
 
     redis_client.xdel(key, "2-0")
     assert "seq 3: expected seq 2 (a record is missing, inserted or out of order)" in \
-        private_log.verify()
+        log.verify()
     redis_client.xdel(key, "5-0")
-    assert private_log.verify()[-1].startswith("head says seq 5 but the log ends at seq 4")
+    assert log.verify()[-1].startswith("head says seq 5 but the log ends at seq 4")
+    with pytest.raises(AuditError, match="head and log disagree"):  # never extend a broken chain
+        log.append("pytest", "login", "", reason="")
