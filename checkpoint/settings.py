@@ -2,7 +2,7 @@
 
 ``KAFKA_BOOTSTRAP_SERVERS`` and ``REDIS_URL`` point kakou at existing services (production,
 docker/compose.yaml); unset, they default to the local services that ``make services`` starts,
-whose ports ``KAKOU_KAFKA_PORT`` / ``KAKOU_REDIS_PORT`` may move.
+whose ports ``KAKOU_KAFKA_PORT`` / ``KAKOU_REDIS_PORT`` may move. Read once, at import.
 """
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ def redis_url() -> str:
 def replication_factor() -> int:
     """1 on the single local broker; set KAKOU_REPLICATION_FACTOR=3 on a real cluster."""
     return int(os.environ.get("KAKOU_REPLICATION_FACTOR", "1"))
+
+
+def topic_prefix() -> str:
+    """Prepended to every topic name (default ``kakou.``): ``KAKOU_TOPIC_PREFIX`` lets a staging
+    deployment or a benchmark share a cluster without touching the real topics."""
+    return os.environ.get("KAKOU_TOPIC_PREFIX", "kakou.")

@@ -12,7 +12,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from checkpoint.settings import kafka_bootstrap, replication_factor
+from checkpoint.settings import kafka_bootstrap, replication_factor, topic_prefix
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,14 @@ def _delete(retention_ms: int) -> dict[str, str]:
     return {"cleanup.policy": "delete", "retention.ms": str(retention_ms)}
 
 
-PASSAGES = TopicSpec("kakou.passages", 6, _delete(72 * HOUR_MS))
-IDCHECKS = TopicSpec("kakou.idchecks", 6, _delete(72 * HOUR_MS))
-HEARTBEATS = TopicSpec("kakou.heartbeats", 3, _delete(DAY_MS))
-WATCHLIST = TopicSpec("kakou.watchlist", 3, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"})
-ALERTS = TopicSpec("kakou.alerts", 6, _delete(365 * DAY_MS))
-DEADLETTER = TopicSpec("kakou.deadletter", 3, _delete(7 * DAY_MS))
+_PREFIX = topic_prefix()  # "kakou." unless KAKOU_TOPIC_PREFIX says otherwise
+PASSAGES = TopicSpec(f"{_PREFIX}passages", 6, _delete(72 * HOUR_MS))
+IDCHECKS = TopicSpec(f"{_PREFIX}idchecks", 6, _delete(72 * HOUR_MS))
+HEARTBEATS = TopicSpec(f"{_PREFIX}heartbeats", 3, _delete(DAY_MS))
+WATCHLIST = TopicSpec(f"{_PREFIX}watchlist", 3,
+                      {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"})
+ALERTS = TopicSpec(f"{_PREFIX}alerts", 6, _delete(365 * DAY_MS))
+DEADLETTER = TopicSpec(f"{_PREFIX}deadletter", 3, _delete(7 * DAY_MS))
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (PASSAGES, IDCHECKS, HEARTBEATS, WATCHLIST, ALERTS, DEADLETTER)
 

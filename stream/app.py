@@ -165,6 +165,8 @@ async def follow_watchlist() -> None:
                         await dead_letter(m.topic, m.partition, m.offset, m.key, m.value, str(exc))
             if not watchlist_ready.is_set() and await _caught_up(consumer, end):
                 log.info("watchlist loaded: %d entries", len(watchlist))
+                await until_done("stats", lambda: redis.hset(keys.STREAM_STATS, mapping={
+                    "watchlist_entries": len(watchlist), "watchlist_loaded_at": time.time()}))
                 watchlist_ready.set()
     finally:
         await consumer.stop()

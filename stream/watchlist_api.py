@@ -10,6 +10,7 @@ tested with in-memory fakes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,11 +95,13 @@ class WatchlistTopic:
             self._ensure_topic()
             if self._producer is None:
                 self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, acks="all",
-                                               enable_idempotence=True, client_id="kakou-watchlist")
+                                               enable_idempotence=True, client_id="kakou-watchlist",
+                                               linger_ms=5, batch_size=512 * 1024)
             futures = [self._producer.send(WATCHLIST.name, key=entry_id.encode(),
                                            value=None if entry is None else encode(entry))
                        for entry_id, entry in changes]
-            self._producer.flush(timeout=self._timeout_s)
+            # A million-entry import takes a while to send; the timeout is for a stalled broker.
+            self._producer.flush(timeout=self._timeout_s + len(futures) / 5_000)
             for future in futures:
                 future.get(timeout=self._timeout_s)
         except KafkaError as exc:
@@ -268,8 +271,7 @@ class WatchlistService:
             return result
         self._commit("watchlist.import", source, [(e.entry_id, e) for e in result.entries],
                      actor=actor, reason=reason, case_number=case_number,
-                     details={"accepted": len(result.entries), "rejected": len(result.rejected),
-                              "entry_ids": [e.entry_id for e in result.entries]})
+                     details=_import_details(result))
         return result
 
     def _commit(self, action: str, target: str, changes: Sequence[Change], *, actor: str,
@@ -296,3 +298,21 @@ class WatchlistService:
         except AuditError as audit_exc:
             return f"the failure could not be audited: {audit_exc}"
         return f"failure audited as seq {failed.seq}"
+
+
+#: Up to this many accepted ids are listed in an import's audit record; a bigger import is
+#: recorded by a digest of its entries, so a million-entry list does not make a 20 MB record.
+AUDIT_MAX_IDS = 1000
+
+
+def _import_details(result: ImportResult) -> dict[str, Any]:
+    """What an import changed: counts, and the ids or a SHA-256 over the entries in file order
+    (entry_id, then the entry's JSON without its event id), which a kept file can be checked by."""
+    digest = hashlib.sha256()
+    for entry in result.entries:
+        digest.update(entry.model_dump_json(exclude={"event_id"}).encode() + b"\n")
+    details: dict[str, Any] = {"accepted": len(result.entries), "rejected": len(result.rejected),
+                               "entries_sha256": digest.hexdigest()}
+    if len(result.entries) <= AUDIT_MAX_IDS:
+        details["entry_ids"] = [e.entry_id for e in result.entries]
+    return details

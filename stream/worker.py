@@ -12,11 +12,15 @@ READY_LINES = ("Worker ready", "watchlist loaded")
 
 
 class WorkerProcess:
-    """One ``faust -A stream.app worker`` subprocess, logging to ``log_path``."""
+    """One ``faust -A <app> worker`` subprocess (default: the kakou stream), logging to
+    ``log_path``; started means every line of ``ready_lines`` is in its log."""
 
-    def __init__(self, log_path: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, log_path: Path, *, env: dict[str, str] | None = None,
+                 app: str = "stream.app", ready_lines: tuple[str, ...] = READY_LINES) -> None:
         self.log_path = log_path
         self.env = {**os.environ, **(env or {})}
+        self.app = app
+        self.ready_lines = ready_lines
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
 
@@ -26,7 +30,7 @@ class WorkerProcess:
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         faust = str(Path(sys.executable).with_name("faust"))
-        self.proc = subprocess.Popen([faust, "-A", "stream.app", "worker", "--without-web", "-l", "info"],
+        self.proc = subprocess.Popen([faust, "-A", self.app, "worker", "--without-web", "-l", "info"],
                                      stdout=log, stderr=subprocess.STDOUT, env=self.env,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout_s
@@ -35,7 +39,7 @@ class WorkerProcess:
                 raise RuntimeError(f"stream worker exited with {self.proc.returncode}; "
                                    f"see {self.log_path}:\n{self._log_tail()}")
             text = self._log_since_start()
-            if all(line in text for line in READY_LINES):
+            if all(line in text for line in self.ready_lines):
                 return
             time.sleep(0.3)
         self.stop()

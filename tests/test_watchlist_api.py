@@ -146,7 +146,8 @@ def test_import_publishes_good_lines_under_one_audit_record(service, topic, audi
     assert sorted(topic.latest) == ["a", "c"]
     record = audit.records[0]
     assert (record.action, record.target) == ("watchlist.import", "list.csv")
-    assert record.details == {"accepted": 2, "rejected": 1, "entry_ids": ["a", "c"]}
+    assert {k: v for k, v in record.details.items() if k != "entries_sha256"} == \
+        {"accepted": 2, "rejected": 1, "entry_ids": ["a", "c"]}
 
 
 def test_a_dry_run_or_an_all_bad_import_changes_nothing(service, events):
@@ -237,3 +238,17 @@ def test_person_entries_take_a_document_number_and_keep_only_its_tag(service, to
                                             PseudonymKey("k9", b"test-secret-0123456789"))
     assert "L898902C3" not in audit.records[0].model_dump_json()
     assert "L898902C3" not in repr(topic.latest)
+
+
+def test_a_big_import_is_audited_by_a_digest_not_a_list_of_ids(monkeypatch):
+    from stream import watchlist_api
+
+    monkeypatch.setattr(watchlist_api, "AUDIT_MAX_IDS", 1)
+    text = "entry_id,list,plate,category,priority,disposal\na,s,KA1,c,1,stop\nb,s,KA2,c,1,stop\n"
+    details = [watchlist_api._import_details(watchlist_api.parse_csv(text, created_by="t"))
+               for _ in range(2)]
+    assert "entry_ids" not in details[0] and details[0]["accepted"] == 2
+    assert details[0]["entries_sha256"] == details[1]["entries_sha256"]  # same file, same digest
+    other = watchlist_api._import_details(watchlist_api.parse_csv(text.replace("KA2", "KA3"),
+                                                                  created_by="t"))
+    assert other["entries_sha256"] != details[0]["entries_sha256"]
