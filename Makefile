@@ -8,13 +8,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 FONT   := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 
-.PHONY: help venv system-deps services services-down demo test test-unit models clean
+.PHONY: help venv system-deps services services-down demo test test-unit bench-stream models clean
 
 help:
 	@echo "make demo           set up, start services, replay the sample clip, show alerts"
 	@echo "make test           set up, start services, run the whole test suite"
 	@echo "make test-unit      only the tests that need no Kafka/Redis"
 	@echo "make services       start Kafka (KRaft) and Redis locally; services-down stops them"
+	@echo "make bench-stream   stream throughput and alert latency with a 1M-entry watchlist (JSON)"
 	@echo "make models         train the project's own plate models (PyTorch; see models/README.md)"
 	@echo "make clean          remove the venv and all local service data"
 
@@ -48,8 +49,12 @@ test: venv services
 test-unit: venv
 	$(PY) -m pytest -ra -m "not integration"
 
+# Issue 5's figures: own topics and Redis database on the local services, removed afterwards.
+bench-stream: venv services
+	$(PY) -m stream.bench
+
 clean: services-down
-	rm -rf $(VENV) .services .spool .evidence .kakou-stream
+	rm -rf $(VENV) .services .spool .evidence .kakou-stream .kakou-bench-noop
 
 # The project's own CN plate recogniser (issue 4): train, export models/plate_rec_cn.onnx, measure.
 # Needs the train extra (torch; onnx for the export) and Debian's CJK and condensed DejaVu fonts.
