@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import json
 import logging
 import time
@@ -35,7 +36,7 @@ from stream import alerts as keys
 from stream import flow, status
 from stream.alerts import alert_for, alert_for_idcheck
 from stream.config import load_stream_config
-from stream.match import WatchlistIndex
+from stream.match import Match, WatchlistIndex
 
 log = logging.getLogger("kakou.stream")
 T = TypeVar("T")
@@ -165,6 +166,9 @@ async def follow_watchlist() -> None:
                         await dead_letter(m.topic, m.partition, m.offset, m.key, m.value, str(exc))
             if not watchlist_ready.is_set() and await _caught_up(consumer, end):
                 log.info("watchlist loaded: %d entries", len(watchlist))
+                # Millions of long-lived entries: keep them out of the cyclic garbage
+                # collector, whose full passes over them stalled matching for a second or more.
+                gc.freeze()
                 await until_done("stats", lambda: redis.hset(keys.STREAM_STATS, mapping={
                     "watchlist_entries": len(watchlist), "watchlist_loaded_at": time.time()}))
                 watchlist_ready.set()
@@ -313,10 +317,14 @@ async def record_trace(plate: str, passage: VehiclePassage) -> None:
     await until_done("trace", record)
 
 
-async def match_passage(passage: VehiclePassage, now: datetime) -> None:
-    """Alerts (and traces) for every watchlist entry the passage's reads hit."""
+def match_passage(passage: VehiclePassage) -> list[Match]:
+    """The watchlist entries the passage's reads hit (pure, in memory)."""
     reads = [(passage.plate, "best"), *((a.text, "alternative") for a in passage.alternatives)]
-    matches = watchlist.match(reads, passage.region, passage.last_seen)
+    return watchlist.match(reads, passage.region, passage.last_seen)
+
+
+async def alert_passage(passage: VehiclePassage, matches: list[Match], now: datetime) -> None:
+    """Traces and alerts for a passage that hit the watchlist."""
     for plate in {m.entry.plate or m.explanation.read for m in matches}:
         await record_trace(plate, passage)
     for match in matches:
@@ -325,10 +333,11 @@ async def match_passage(passage: VehiclePassage, now: datetime) -> None:
 
 async def handle_passages(passages: list[VehiclePassage]) -> None:
     """Match first (idempotent), then record each passage once: a crash in between re-matches,
-    never loses. The records of a batch go to Redis in one round trip."""
+    never loses. The hits of a batch raise their alerts concurrently (each waits for Kafka's
+    acknowledgement), and the records of a batch go to Redis in one round trip."""
     now = utcnow()
-    for passage in passages:
-        await match_passage(passage, now)
+    hits = [(p, matches) for p in passages if (matches := match_passage(p))]
+    await asyncio.gather(*(alert_passage(p, matches, now) for p, matches in hits))
     counts = await until_done("passage record", lambda: record_passages_once(passages, now))
     for passage, vehicles in zip(passages, counts):
         if vehicles is not None:

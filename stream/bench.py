@@ -146,8 +146,8 @@ def measure_latency(client: redis.Redis, rate: float, seconds: float,
     from stream import alerts as keys
 
     events = source.make(int(rate * seconds))
-    sent: dict[str, float] = {}
-    arrived: dict[str, float] = {}
+    sent: dict[str, float] = {}          # wall clock: the worker's raised_at is comparable
+    arrived: dict[str, tuple[float, float]] = {}  # passage id -> (raised_at, arrival)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(keys.ALERTS_CHANNEL)
     stop = threading.Event()
@@ -157,7 +157,8 @@ def measure_latency(client: redis.Redis, rate: float, seconds: float,
             message = pubsub.get_message(timeout=0.1)
             if message:
                 alert = json.loads(message["data"])
-                arrived.setdefault(alert.get("passage_id"), time.monotonic())
+                raised = datetime.fromisoformat(alert["raised_at"]).timestamp()
+                arrived.setdefault(alert.get("passage_id"), (raised, time.time()))
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
@@ -168,7 +169,7 @@ def measure_latency(client: redis.Redis, rate: float, seconds: float,
         if delay > 0:
             time.sleep(delay)
         if hit:
-            sent[passage.event_id] = time.monotonic()
+            sent[passage.event_id] = time.time()
         out.send(PASSAGES.name, key=passage.checkpoint_id.encode(), value=encode(passage))
     out.flush()
     send_rate = len(events) / (time.monotonic() - start)
@@ -177,12 +178,17 @@ def measure_latency(client: redis.Redis, rate: float, seconds: float,
         time.sleep(0.2)
     stop.set()
     listener.join()
-    latencies = np.array([arrived[i] - sent[i] for i in sent if i in arrived]) * 1000
+    timed = [(sent[i], *arrived[i]) for i in sent if i in arrived]
+    latencies = np.array([end - start for start, _, end in timed]) * 1000
+    to_match = np.array([raised - start for start, raised, _ in timed]) * 1000
     return {"steady_rate_per_s": round(send_rate, 1), "alerts_expected": len(sent),
             "alerts_received": int(len(latencies)),
             "latency_p50_ms": round(float(np.percentile(latencies, 50)), 1),
             "latency_p99_ms": round(float(np.percentile(latencies, 99)), 1),
-            "latency_max_ms": round(float(latencies.max()), 1)}
+            "latency_max_ms": round(float(latencies.max()), 1),
+            # where the time goes: publish -> the worker matched it (consumer lag, batching)
+            "to_match_p50_ms": round(float(np.percentile(to_match, 50)), 1),
+            "to_match_p99_ms": round(float(np.percentile(to_match, 99)), 1)}
 
 
 def run(args: argparse.Namespace, work: Path) -> dict:
