@@ -96,7 +96,7 @@ def _eval(args: argparse.Namespace) -> int:
     reader_cfg = load_config(args.config).reader if args.config else ReaderConfig()
     if args.reader:
         reader_cfg = reader_cfg.model_copy(update={"name": args.reader})
-    return run_eval(args, build_reader(reader_cfg))
+    return run_eval(args, build_reader(reader_cfg), reader_cfg.min_confidence)
 
 
 def _topics(_: argparse.Namespace) -> int:

@@ -418,8 +418,9 @@ def _read_scene(item: LabelledImage, reads: list[PlateRead]) -> tuple[list[Plate
 
 
 def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None,
-             progress: bool = True) -> EvalReport:
-    """Run ``reader`` over the labelled images in ``folder`` and measure it."""
+             progress: bool = True, min_confidence: float = 0.0) -> EvalReport:
+    """Run ``reader`` over the labelled images in ``folder`` and measure it; scene reads below
+    ``min_confidence`` are dropped first, as the pipeline drops them."""
     folder = Path(folder)
     items = load_manifest(folder)
     if limit is not None:
@@ -453,7 +454,7 @@ def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None,
             images.append(ImageResult(item.image, item.region, seconds, int(read is not None), 0))
         else:
             t0 = perf_counter()
-            reads = list(reader.read(frame, item.region))
+            reads = [r for r in reader.read(frame, item.region) if r.confidence >= min_confidence]
             seconds = perf_counter() - t0
             results, false_plates = _read_scene(item, reads)
             plates.extend(results)
@@ -491,11 +492,11 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def run_eval(args: argparse.Namespace, reader: PlateReader) -> int:
+def run_eval(args: argparse.Namespace, reader: PlateReader, min_confidence: float = 0.0) -> int:
     """Evaluate and print; 0 on success, 2 when the manifest is missing or malformed."""
     try:
         report = evaluate(args.eval_dir, reader, limit=args.limit,
-                          progress=getattr(args, "progress", True))
+                          progress=getattr(args, "progress", True), min_confidence=min_confidence)
     except ManifestError as exc:
         print(f"checkpoint eval: {exc}", file=sys.stderr)
         return 2

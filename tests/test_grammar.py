@@ -42,8 +42,8 @@ def fits(text, region, corrections=()):
     ("粤Z1234港", "cn"), ("粤Z1234澳", "cn"), ("沪A1234领", "cn"),
     ("ABC1234", "br"), ("ABC1D23", "br"),
     ("CJ12ABC", "ro"), ("B12ABC", "ro"), ("B123ABC", "ro"),
-    ("KA482BC", "eu"), ("1234", "eu"), ("AB12CD345X", "eu"),
-    ("A1", "us"), ("7ABC123", "us"), ("G0TCHA", "us"), ("12345678", "us"),
+    ("KA482BC", "eu"), ("1A34", "eu"), ("AB12CD345X", "eu"),
+    ("A1", "us"), ("7ABC123", "us"), ("G0TCHA", "us"), ("1234567X", "us"),
 ])
 def test_every_format_fits_as_is(plate, region):
     assert fit_plate(plate, region) == fits(plate, region)
@@ -68,6 +68,7 @@ def test_text_is_normalised_first():
     ("ABC", "eu"), ("KABCDEF", "eu"), ("AB12CD345XY", "eu"), ("京A12345", "eu"),
     ("A", "us"), ("ABC123456", "us"), ("京A12", "us"),
     ("TEXAS", "us"), ("GOTCHA", "us"),                              # no digit: not a plate here
+    ("1234", "eu"), ("12345678", "us"), ("2210", None),             # no letter: nor here
 ])
 def test_rejected(text, region):
     assert not is_plausible(text, region)
@@ -173,7 +174,7 @@ def test_tie_goes_to_the_first_listed_format():
 @pytest.mark.parametrize("plate, region", [
     ("京A12345", "cn"), ("粤BD12345", "cn"), ("京A1234警", "cn"),
     ("ABC1234", "br"), ("ABC1D23", "br"), ("B123ABC", "ro"), ("CJ12ABC", "ro"),
-    ("KA482BC", None), ("1234", None), ("AB12CD345X", None),
+    ("KA482BC", None), ("1A34", None), ("AB12CD345X", None),
 ])
 def test_without_a_region_the_exact_format_names_the_region(plate, region):
     assert fit_plate(plate, None) == fits(plate, region)
@@ -202,10 +203,12 @@ REGION_FORMATS = [(region, fmt) for region, fmts in FORMATS.items() for fmt in f
 FORMATTED = st.sampled_from(REGION_FORMATS).flatmap(
     lambda rf: st.tuples(st.just(rf[0]), plates(rf[1])))
 ALNUM = ascii_uppercase + digits
-US = st.tuples(st.text(ALNUM, min_size=1, max_size=7), st.sampled_from(digits), st.integers(0, 7)) \
-    .map(lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:])      # 2-8 characters, one digit at least
-EU = st.tuples(st.text(ALNUM, min_size=3, max_size=9), st.sampled_from(digits), st.integers(0, 9)) \
-    .map(lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:])      # 4-10 characters, one digit at least
+US = st.tuples(st.text(ALNUM, min_size=0, max_size=6), st.sampled_from(digits),
+               st.sampled_from(ascii_uppercase), st.integers(0, 6)) \
+    .map(lambda t: t[0][:t[3]] + t[1] + t[0][t[3]:] + t[2])  # 2-8 characters, a digit, a letter
+EU = st.tuples(st.text(ALNUM, min_size=2, max_size=8), st.sampled_from(digits),
+               st.sampled_from(ascii_uppercase), st.integers(0, 8)) \
+    .map(lambda t: t[2] + t[0][:t[3]] + t[1] + t[0][t[3]:])  # 4-10 characters, a letter, a digit
 SHAPED = st.tuples(st.just("us"), US) | st.tuples(st.just("eu"), EU)
 
 
