@@ -59,6 +59,16 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "us": re.compile(r"(?=.*\d)(?=.*[A-Z])[A-Z0-9]{2,8}"),
 }
 _GENERIC = _SHAPES["eu"]   # what a plate of no stated region must look like
+#: Common European national formats. A European read that fits one, or one OCR confusion per
+#: position away, is corrected to it (RK340A0 → RK340AO); any other European plate (Germany,
+#: the Netherlands …: formats too many to check) needs only the shape above, uncorrected.
+_EU_FORMATS: tuple[str, ...] = (
+    "LLDDDLL",   # France (SIV), Italy, Slovakia
+    "LLDDLLL",   # United Kingdom
+    "DDDDLLL",   # Spain
+    "LLDDDDD",   # Poland (its most common of many)
+    "DLDDDDD",   # Czechia
+)
 
 REGIONS: tuple[str, ...] = ("cn", "eu", "us", "br", "ro")
 
@@ -78,6 +88,7 @@ class PlateFit:
     text: str                       # the corrected plate
     region: str | None              # the grammar's region; None for the region-less generic shape
     corrections: tuple[int, ...]    # positions changed by confusion correction (0-based)
+    start: int = 0                  # characters of the read before the plate (a band's letter)
 
 
 def normalise(text: str) -> str:
@@ -105,12 +116,29 @@ def _fit_format(plate: str, fmt: str, region: str) -> PlateFit | None:
     return PlateFit("".join(fitted), region, changed)
 
 
+def _fit_formats(plate: str, formats: tuple[str, ...], region: str) -> PlateFit | None:
+    """Fewest corrections over ``formats``; ``min`` keeps the first listed on a tie."""
+    fits = filter(None, (_fit_format(plate, fmt, region) for fmt in formats))
+    return min(fits, key=lambda f: len(f.corrections), default=None)
+
+
+def _fit_eu(plate: str) -> PlateFit | None:
+    """A national format, else one exactly after a leading extra letter (the blue band's country
+    code read as part of the plate: GRK115AN is RK115AN), else the European shape, uncorrected."""
+    if fit := _fit_formats(plate, _EU_FORMATS, "eu"):
+        return fit
+    rest = _fit_formats(plate[1:], _EU_FORMATS, "eu") if plate[:1].isalpha() else None
+    if rest is not None and not rest.corrections:
+        return PlateFit(rest.text, "eu", (), start=1)
+    return PlateFit(plate, "eu", ()) if _SHAPES["eu"].fullmatch(plate) else None
+
+
 def _fit_region(plate: str, region: str) -> PlateFit | None:
-    """Fewest corrections over the region's formats; ``min`` keeps the first listed on a tie."""
+    if region == "eu":
+        return _fit_eu(plate)
     if region in _SHAPES:
         return PlateFit(plate, region, ()) if _SHAPES[region].fullmatch(plate) else None
-    fits = filter(None, (_fit_format(plate, fmt, region) for fmt in _FORMATS[region]))
-    return min(fits, key=lambda f: len(f.corrections), default=None)
+    return _fit_formats(plate, _FORMATS[region], region)
 
 
 def fit_plate(text: str, region: str | None) -> PlateFit | None:
@@ -134,4 +162,4 @@ def fit_plate(text: str, region: str | None) -> PlateFit | None:
 def is_plausible(plate: str, region: str | None = None) -> bool:
     """Could this text be a plate (of ``region``, when given) as read, without any correction?"""
     fit = fit_plate(plate, region)
-    return fit is not None and not fit.corrections
+    return fit is not None and not fit.corrections and not fit.start

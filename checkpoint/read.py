@@ -118,8 +118,9 @@ def to_plate_read(reading: Reading, corners: np.ndarray, region: str | None) -> 
     """A recogniser's reading as a plate read: normalised, grammar-corrected, or None."""
     text, confs = _plate_chars(reading)
     fit = fit_plate(text, region)
-    if fit is None or len(fit.text) != len(confs):
+    if fit is None or len(fit.text) != len(confs) - fit.start:
         return None
+    confs = confs[fit.start:]
     alternatives: dict[str, float] = {}
     for alt_text, alt_conf in reading.alternatives:
         alt = fit_plate(alt_text, region)

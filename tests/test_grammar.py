@@ -208,7 +208,9 @@ US = st.tuples(st.text(ALNUM, min_size=0, max_size=6), st.sampled_from(digits),
     .map(lambda t: t[0][:t[3]] + t[1] + t[0][t[3]:] + t[2])  # 2-8 characters, a digit, a letter
 EU = st.tuples(st.text(ALNUM, min_size=2, max_size=8), st.sampled_from(digits),
                st.sampled_from(ascii_uppercase), st.integers(0, 8)) \
-    .map(lambda t: t[2] + t[0][:t[3]] + t[1] + t[0][t[3]:])  # 4-10 characters, a letter, a digit
+    .map(lambda t: t[2] + t[0][:t[3]] + t[1] + t[0][t[3]:]) \
+    .filter(lambda p: len(p) not in (7, 8))  # 4-10 characters, a letter, a digit; 7 and 8 may
+#                          be a national format (after a band letter), corrected on purpose (below)
 SHAPED = st.tuples(st.just("us"), US) | st.tuples(st.just("eu"), EU)
 
 
@@ -261,3 +263,24 @@ def test_fitting_is_idempotent(region_text, with_region):
     assume(fit is not None)
     assert fit_plate(fit.text, region) == fits(fit.text, fit.region)
     assert is_plausible(fit.text, region)
+
+
+# --- European national formats -----------------------------------------------------------------
+
+@pytest.mark.parametrize("read, plate, corrections, start", [
+    ("RK340A0", "RK340AO", (6,), 0),      # Slovakia / France / Italy: LLDDDLL
+    ("BA2681M", "BA268IM", (5,), 0),
+    ("0Y09FEU", "OY09FEU", (0,), 0),      # United Kingdom: LLDDLLL
+    ("1234BCD", "1234BCD", (), 0),        # Spain: DDDDLLL
+    ("GRK115AN", "RK115AN", (), 1),       # the blue band's country code read as a letter
+    ("HBY649AG", "BY649AG", (), 1),
+    ("HBY649A6", "HBY649A6", (), 0),      # after a band letter only an exact format is taken
+    ("1B80338", "1B80338", (), 0),        # Czechia: DLDDDDD, not Poland's LLDDDDD corrected
+    ("KAAB1234", "KAAB1234", (), 0),      # Germany: no format checked, the shape is enough
+    ("B1234X", "B1234X", (), 0),
+])
+def test_european_formats_correct_confusions_and_drop_a_band_letter(read, plate, corrections,
+                                                                    start):
+    fit = fit_plate(read, "eu")
+    assert (fit.text, fit.corrections, fit.start) == (plate, corrections, start)
+    assert is_plausible(read, "eu") is (not corrections and not start)
