@@ -33,7 +33,7 @@ REAL_CROPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "lprnet-c
 @pytest.mark.skipif(not REAL_CROPS.is_dir(), reason="shared/data/lprnet-cn-crops not present")
 def test_reads_unseen_real_crops_as_well_as_its_card_says(recogniser):
     """A regression guard on the crops never trained on (the last 250 by name): the card reports
-    62.4 % on all 250; the first 50 of them must stay at 55 % or better."""
+    78.0 % on all 250 (78 % on these 50); the first 50 of them must stay at 70 % or better."""
     import csv
 
     import cv2
@@ -47,4 +47,4 @@ def test_reads_unseen_real_crops_as_well_as_its_card_says(recogniser):
         (reading,) = recogniser.recognise([cv2.imread(str(REAL_CROPS / row["image"]))])
         read = to_plate_read(reading, np.zeros((4, 2), np.float32), "cn")
         right += read is not None and read.text == row["plate"]
-    assert right / len(unseen) >= 0.55
+    assert right / len(unseen) >= 0.70
