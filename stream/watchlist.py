@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -62,7 +63,7 @@ def to_csv(entries: list[WatchlistEntry]) -> str:
     return out.getvalue()
 
 
-def _tag(row: dict[str, str], key: PseudonymKey | None) -> dict[str, str]:
+def _tag(row: Mapping[str, str], key: PseudonymKey | None) -> dict[str, str]:
     """subject_tag and key_id for a row that names a document, else nothing."""
     number = (row.get("document_number") or "").strip()
     kind = (row.get("document_type") or "").strip()
@@ -70,8 +71,6 @@ def _tag(row: dict[str, str], key: PseudonymKey | None) -> dict[str, str]:
         if kind:
             raise ValueError("document_type given without a document_number")
         return {}
-    if key is None:
-        raise ValueError("document_number needs a pseudonymisation key")
     if not kind:
         raise ValueError("document_number needs a document_type")
     try:
@@ -80,13 +79,13 @@ def _tag(row: dict[str, str], key: PseudonymKey | None) -> dict[str, str]:
         raise ValueError("document_type must be one of "
                          + ", ".join(t.value for t in DocumentType)) from None
     try:
-        tag = subject_tag(document_type, number, key)
+        tag = subject_tag(document_type, number, key or load_key())
     except PseudonymError as exc:  # its message never holds the number: it must not be logged
         raise ValueError(str(exc)) from None
-    return {"subject_tag": tag, "key_id": key.key_id}
+    return {"subject_tag": tag, "key_id": (key or load_key()).key_id}
 
 
-def _entry(row: dict[str, str], created_by: str, key: PseudonymKey | None) -> WatchlistEntry:
+def _entry(row: Mapping[str, str], created_by: str, key: PseudonymKey | None) -> WatchlistEntry:
     values = {k: v.strip() for k, v in row.items() if k in COLUMNS and v is not None and v.strip()}
     values.update(_tag(row, key))
     if "plate" in values:
@@ -99,10 +98,15 @@ def _entry(row: dict[str, str], created_by: str, key: PseudonymKey | None) -> Wa
     return WatchlistEntry.model_validate({**values, "created_by": created_by})
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(validation_problems(exc, root="row"))
-    return str(exc)
+def entry_from_row(row: Mapping[str, str], created_by: str,
+                   key: PseudonymKey | None = None) -> WatchlistEntry:
+    """One entry from the import's columns, validated as an import line is (the console's and
+    the API's single entries too); ValueError saying why not. A document number is tagged with
+    ``key``, or the environment's key."""
+    try:
+        return _entry(row, created_by, key)
+    except ValidationError as exc:
+        raise ValueError("; ".join(validation_problems(exc, root="row"))) from None
 
 
 def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> ImportResult:
@@ -131,9 +135,9 @@ def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> Im
                                                       f"header has {len(header)}"))
             continue
         try:
-            entry = _entry(row, created_by, key)
-        except (ValidationError, ValueError) as exc:
-            result.rejected.append(RejectedLine(line, _reason(exc)))
+            entry = entry_from_row(row, created_by, key)
+        except ValueError as exc:
+            result.rejected.append(RejectedLine(line, str(exc)))
             continue
         if entry.entry_id in seen:
             result.rejected.append(RejectedLine(

@@ -9,9 +9,7 @@ tested with in-memory fakes.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +23,7 @@ from checkpoint.settings import kafka_bootstrap
 from checkpoint.topics import WATCHLIST, ensure_topics
 from stream.audit import AuditError, AuditRecord
 from stream.watchlist import (COLUMNS, PERSON_COLUMNS, ImportResult, WatchlistFormatError,
-                              parse_csv, to_csv)
+                              entry_from_row, parse_csv, to_csv)
 
 FIELDS = (*COLUMNS, *PERSON_COLUMNS)  #: what create and update accept (as the CSV columns)
 
@@ -167,18 +165,10 @@ def _check_fields(values: Mapping[str, object]) -> None:
 
 def _validated(row: Mapping[str, str], created_by: str) -> WatchlistEntry:
     """One entry through the CSV import's validation, so every path accepts the same entries."""
-    header = [*COLUMNS, *(c for c in PERSON_COLUMNS if c in row)]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerow([row.get(column, "") for column in header])
     try:
-        result = parse_csv(out.getvalue(), created_by=created_by)
-    except WatchlistFormatError as exc:
+        return entry_from_row(row, created_by)
+    except ValueError as exc:
         raise WatchlistError(str(exc)) from None
-    if result.rejected:
-        raise WatchlistError(result.rejected[0].reason)
-    return result.entries[0]
 
 
 def _changed(before: WatchlistEntry, after: WatchlistEntry) -> dict[str, dict[str, Any]]:
