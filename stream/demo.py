@@ -18,6 +18,7 @@ import redis
 from checkpoint.contracts import Alert
 from checkpoint.settings import redis_url
 from stream import alerts as keys
+from stream.flow import read_flow
 from stream.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,15 +40,19 @@ def _wait_processed(r: redis.Redis, passage_ids: list[str], timeout_s: float) ->
     return missing
 
 
-def _alerts_for(r: redis.Redis, passage_ids: set[str]) -> list[Alert]:
-    found = []
+def _alerts_for(r: redis.Redis, passage_ids: set[str]) -> tuple[list[Alert], list[Alert]]:
+    """Alerts these passages raised, and earlier alerts they were attached to (the same vehicle
+    at the same checkpoint within the cool-down: a demo run again soon after the last one)."""
+    raised, attached = [], []
     for alert_id in r.zrange(keys.OPEN_ALERTS, 0, -1):
         body = r.get(keys.ALERT_KEY.format(alert_id=alert_id))
         if body:
             alert = Alert.model_validate_json(body)
             if alert.passage_id in passage_ids:
-                found.append(alert)
-    return found
+                raised.append(alert)
+            elif passage_ids & r.smembers(keys.ALERT_PASSAGES.format(alert_id=alert_id)):
+                attached.append(alert)
+    return raised, attached
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print("5/5 waiting for the stream to match every passage ...", flush=True)
         r = redis.Redis.from_url(redis_url(), decode_responses=True)
         missing = _wait_processed(r, ids, timeout_s=60)
-        alerts = _alerts_for(r, set(ids))
+        alerts, attached = _alerts_for(r, set(ids))
+        checkpoint_id = edge["checkpoint_id"]
+        flow = read_flow(r, checkpoint_id, "1h", last=1)
     finally:
         worker.stop()
 
@@ -85,12 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     for a in sorted(alerts, key=lambda a: a.priority):
         print(f"  P{a.priority} {a.plate:<10} {a.entry.list}/{a.entry.category} ({a.match.type}): "
               f"{a.disposal}")
+    if attached:
+        print(f"attached to {len(attached)} alerts of an earlier run (the same vehicles at the "
+              "same checkpoint within the cool-down are one visit, one alert):")
+        for a in sorted(attached, key=lambda a: a.priority):
+            print(f"  P{a.priority} {a.plate:<10} {a.entry.list}/{a.entry.category}, raised "
+                  f"{a.raised_at:%H:%M:%S} UTC")
+    for w in flow:
+        share = "-" if w.outside_share is None else f"{w.outside_share:.0%}"
+        print(f"flow at {w.checkpoint_id}, hour from {w.start:%H:%M} UTC: {w.vehicles} vehicles, "
+              f"{w.seconds_per_vehicle:.1f} s per vehicle, {share} from outside the home region")
     if missing:
         print(f"NOT processed by the stream within 60 s: {len(missing)} passages", file=sys.stderr)
     print("\nwhere to look next:\n"
           f"  alerts on Kafka:   topic kakou.alerts (KAFKA_BOOTSTRAP_SERVERS)\n"
           f"  state in Redis:    redis-cli zrange {keys.OPEN_ALERTS} 0 -1 ; "
           f"redis-cli get kakou:alert:<id>\n"
+          f"  flow per minute:   kakou-flow {checkpoint_id} --window 1m\n"
           f"  worker log:        {worker.log_path}\n"
           f"  scene evidence:    .evidence/ (kept on the box, purged after 72 h)\n"
           f"  stop the services: make services-down")
