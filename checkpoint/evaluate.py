@@ -417,12 +417,12 @@ def _read_scene(item: LabelledImage, reads: list[PlateRead]) -> tuple[list[Plate
     return results, len(reads) - len(used)
 
 
-def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None,
+def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None, skip: int = 0,
              progress: bool = True, min_confidence: float = 0.0) -> EvalReport:
     """Run ``reader`` over the labelled images in ``folder`` and measure it; scene reads below
     ``min_confidence`` are dropped first, as the pipeline drops them."""
     folder = Path(folder)
-    items = load_manifest(folder)
+    items = load_manifest(folder)[max(0, skip):]
     if limit is not None:
         items = items[:max(0, limit)]
     labelled = [p for item in items for p in item.plates]
@@ -481,12 +481,15 @@ def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None,
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Arguments of ``checkpoint eval DIR [--json] [--limit N] [--no-progress]``."""
+    """Arguments of ``checkpoint eval DIR [--json] [--limit N] [--skip N] [--no-progress]``."""
     parser.add_argument("eval_dir", metavar="DIR", type=Path,
                         help="folder of images with a labels.csv manifest")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--limit", type=int, metavar="N",
                         help="evaluate only the first N images (by file name)")
+    parser.add_argument("--skip", type=int, default=0, metavar="N",
+                        help="leave out the first N images (by file name), e.g. a half a model "
+                             "was fine-tuned on")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar on stderr")
     return parser
@@ -495,7 +498,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 def run_eval(args: argparse.Namespace, reader: PlateReader, min_confidence: float = 0.0) -> int:
     """Evaluate and print; 0 on success, 2 when the manifest is missing or malformed."""
     try:
-        report = evaluate(args.eval_dir, reader, limit=args.limit,
+        report = evaluate(args.eval_dir, reader, limit=args.limit, skip=args.skip,
                           progress=getattr(args, "progress", True), min_confidence=min_confidence)
     except ManifestError as exc:
         print(f"checkpoint eval: {exc}", file=sys.stderr)

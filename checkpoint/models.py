@@ -1,14 +1,19 @@
 """ONNX model files and sessions: where the default models are, and how sessions are made.
 
 The default detector and recogniser are PP-OCR models shipped inside the rapidocr wheel
-(Apache-2.0), found in site-packages, never downloaded. A model that cannot be loaded raises
+(Apache-2.0), found in site-packages, never downloaded; the project's own models (``models/``
+of the source tree, or ``KAKOU_MODELS_DIR`` where an image copies them) take over for the
+regions where they measure best. A model that cannot be loaded raises
 ModelError naming the file, so a box with a broken model says so instead of crash-looping.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import onnxruntime as ort
+
+PROJECT_MODELS = Path(__file__).resolve().parent.parent / "models"
 
 
 class ModelError(RuntimeError):
@@ -23,6 +28,14 @@ def bundled_model(name: str) -> Path:
     if not path.is_file():
         raise ModelError(f"model {name} is not in the installed rapidocr package ({path})")
     return path
+
+
+def project_model(path: str | Path) -> Path:
+    """A model path as configured: absolute, or relative to the project's models folder."""
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    return Path(os.environ.get("KAKOU_MODELS_DIR") or PROJECT_MODELS) / path
 
 
 def session(path: str | Path, threads: int) -> ort.InferenceSession:

@@ -146,12 +146,20 @@ def _plate_shaped(corners: np.ndarray, min_height: float = 8.0) -> bool:
 
 
 class OnnxPlateReader:
-    """A detector and a recogniser (ONNX), crops batched, every read checked by the plate grammar."""
+    """A detector and a recogniser (ONNX), crops batched, every read checked by the plate grammar.
 
-    def __init__(self, detector: PlateDetector, recogniser: PlateRecogniser) -> None:
+    ``by_region`` holds recognisers for plates of one region (the project's CN model), used
+    when the read's region is that one; every other plate goes to ``recogniser``."""
+
+    def __init__(self, detector: PlateDetector, recogniser: PlateRecogniser,
+                 by_region: dict[str, PlateRecogniser] | None = None) -> None:
         self.detector = detector
         self.recogniser = recogniser
+        self.by_region = by_region or {}
         self.times = StageTimes()
+
+    def _recogniser(self, region: str | None) -> PlateRecogniser:
+        return self.by_region.get(region or "", self.recogniser)
 
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
@@ -161,14 +169,14 @@ class OnnxPlateReader:
         self.times.detect += t1 - t0
         if not found:
             return []
-        readings = self.recogniser.recognise([rectify(image, d.corners) for d in found])
+        readings = self._recogniser(region).recognise([rectify(image, d.corners) for d in found])
         self.times.recognise += time.perf_counter() - t1
         reads = (to_plate_read(r, d.corners, region) for r, d in zip(readings, found))
         return [r for r in reads if r is not None]
 
     def read_crop(self, crop: np.ndarray, region: str | None) -> PlateRead | None:
         t0 = time.perf_counter()
-        (reading,) = self.recogniser.recognise([crop])
+        (reading,) = self._recogniser(region).recognise([crop])
         self.times.recognise += time.perf_counter() - t0
         return to_plate_read(reading, _whole(crop), region)
 
@@ -178,7 +186,10 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
     if cfg.name == "rapidocr":
         return RapidOcrReader(threads=cfg.threads)
     from checkpoint.detect import DbTextDetector
+    from checkpoint.models import project_model
     from checkpoint.recognise import CtcRecogniser
 
+    by_region = {region: CtcRecogniser(project_model(path), threads=cfg.threads)
+                 for region, path in cfg.rec_models.items()}
     return OnnxPlateReader(DbTextDetector(cfg.det_model, threads=cfg.threads, max_side=cfg.det_max_side),
-                           CtcRecogniser(cfg.rec_model, threads=cfg.threads))
+                           CtcRecogniser(cfg.rec_model, threads=cfg.threads), by_region)

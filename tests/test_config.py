@@ -54,3 +54,13 @@ def test_environment_overrides_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("KAKOU_SPOOL_DIR", str(tmp_path / "spool"))
     cfg = load_config(ROOT / "configs" / "checkpoint-demo.yaml")
     assert cfg.spool_dir == tmp_path / "spool"
+
+
+def test_recognisers_per_region_name_known_regions_and_default_to_the_cn_model(tmp_path):
+    from checkpoint.config import ReaderConfig
+    from checkpoint.models import project_model
+
+    assert ReaderConfig().rec_models == {"cn": Path("plate_rec_cn.onnx")}
+    assert project_model("plate_rec_cn.onnx").is_file()  # committed under models/
+    with pytest.raises(ValueError, match="unknown plate region"):
+        ReaderConfig(rec_models={"mars": "x.onnx"})

@@ -56,3 +56,23 @@ def test_alternatives_swap_the_closest_calls_first():
 def test_nothing_read():
     reading = ctc_decode(probs({}, {}), VOCAB)
     assert reading.text == "" and reading.confidence == 0.0 and reading.alternatives == ()
+
+
+def test_plates_of_a_region_go_to_that_regions_recogniser():
+    from checkpoint.read import OnnxPlateReader
+    from checkpoint.recognise import Reading
+
+    class Named:
+        def __init__(self, text: str) -> None:
+            self.text, self.calls = text, 0
+
+        def recognise(self, crops):
+            self.calls += len(crops)
+            return [Reading(self.text, tuple([0.99] * len(self.text)), ()) for _ in crops]
+
+    generic, cn = Named("KA482BC"), Named("皖A12345")
+    reader = OnnxPlateReader(detector=None, recogniser=generic, by_region={"cn": cn})
+    crop = np.zeros((24, 94, 3), np.uint8)
+    assert reader.read_crop(crop, "cn").text == "皖A12345" and cn.calls == 1
+    assert reader.read_crop(crop, "eu").text == "KA482BC" and generic.calls == 1
+    assert reader.read_crop(crop, None).text == "KA482BC" and generic.calls == 2
