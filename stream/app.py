@@ -335,6 +335,8 @@ async def handle_passages(passages: list[VehiclePassage]) -> None:
     """Match first (idempotent), then record each passage once: a crash in between re-matches,
     never loses. The hits of a batch raise their alerts concurrently (each waits for Kafka's
     acknowledgement), and the records of a batch go to Redis in one round trip."""
+    if not passages:
+        return
     now = utcnow()
     hits = [(p, matches) for p in passages if (matches := match_passage(p))]
     await asyncio.gather(*(alert_passage(p, matches, now) for p, matches in hits))
@@ -355,37 +357,45 @@ async def check_flow(passage: VehiclePassage, vehicles: list[int], now: datetime
             await warn_flow(warning)
 
 
-#: Records a passage once (SET NX on its event id) with its flow counts, atomically, so a
-#: passage replayed after a crash is neither lost from nor counted twice in the windows.
-#: KEYS: seen, passage, recent, checkpoint stats, stream stats, then (window hash, window index)
-#: for 1m and 1h. ARGV: TTL, passage JSON, event id, last seen, now, dwell, outside (1/0/'' for
-#: unknown), then (start, retention) for 1m and 1h. Returns the two windows' counts after it,
-#: or nil for a passage already recorded.
-_RECORD_PASSAGE = redis.register_script("""
-if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
-  redis.call('HINCRBY', KEYS[5], 'duplicates', 1)
-  return nil
-end
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], 0, ARGV[5] - ARGV[1])
-redis.call('HINCRBY', KEYS[4], 'passages', 1)
-redis.call('HINCRBY', KEYS[5], 'passages', 1)
-local counts = {}
-for i = 0, 1 do
-  local window, index, start, ttl = KEYS[6 + 2 * i], KEYS[7 + 2 * i], ARGV[8 + 2 * i], ARGV[9 + 2 * i]
-  counts[i + 1] = redis.call('HINCRBY', window, 'vehicles', 1)
-  redis.call('HINCRBYFLOAT', window, 'dwell_s', ARGV[6])
-  if ARGV[7] ~= '' then
-    redis.call('HINCRBY', window, 'known_region', 1)
-    redis.call('HINCRBY', window, 'outside', ARGV[7])
+#: Records each passage of a batch once (SET NX on its event id) with its flow counts, in one
+#: atomic call, so a passage replayed after a crash is neither lost from nor counted twice in the
+#: windows, and a batch costs one round trip. KEYS: stream stats, then per passage: seen,
+#: passage, recent, checkpoint stats, (window hash, window index) for 1m and 1h. ARGV: TTL, now,
+#: then per passage: JSON, event id, last seen, dwell, outside (1/0/'' for unknown), (start,
+#: retention) for 1m and 1h. Returns per passage the two windows' counts after it, or 0 for a
+#: passage already recorded.
+_RECORD_PASSAGES = redis.register_script("""
+local ttl, now, results = ARGV[1], tonumber(ARGV[2]), {}
+for j = 0, (#KEYS - 1) / 8 - 1 do
+  local k, a = 1 + 8 * j, 2 + 9 * j
+  if not redis.call('SET', KEYS[k + 1], 1, 'NX', 'EX', ttl) then
+    redis.call('HINCRBY', KEYS[1], 'duplicates', 1)
+    results[j + 1] = 0
+  else
+    redis.call('SET', KEYS[k + 2], ARGV[a + 1], 'EX', ttl)
+    redis.call('ZADD', KEYS[k + 3], ARGV[a + 3], ARGV[a + 2])
+    redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], 0, now - ttl)
+    redis.call('HINCRBY', KEYS[k + 4], 'passages', 1)
+    redis.call('HINCRBY', KEYS[1], 'passages', 1)
+    local counts = {}
+    for i = 0, 1 do
+      local window, index = KEYS[k + 5 + 2 * i], KEYS[k + 6 + 2 * i]
+      local start, keep = ARGV[a + 6 + 2 * i], ARGV[a + 7 + 2 * i]
+      counts[i + 1] = redis.call('HINCRBY', window, 'vehicles', 1)
+      redis.call('HINCRBYFLOAT', window, 'dwell_s', ARGV[a + 4])
+      if ARGV[a + 5] ~= '' then
+        redis.call('HINCRBY', window, 'known_region', 1)
+        redis.call('HINCRBY', window, 'outside', ARGV[a + 5])
+      end
+      redis.call('EXPIRE', window, keep)
+      redis.call('ZADD', index, start, start)
+      redis.call('ZREMRANGEBYSCORE', index, 0, now - keep)
+      redis.call('EXPIRE', index, keep)
+    end
+    results[j + 1] = counts
   end
-  redis.call('EXPIRE', window, ttl)
-  redis.call('ZADD', index, start, start)
-  redis.call('ZREMRANGEBYSCORE', index, 0, ARGV[5] - ttl)
-  redis.call('EXPIRE', index, ttl)
 end
-return counts
+return results
 """)
 
 
@@ -393,32 +403,33 @@ async def record_passages_once(passages: list[VehiclePassage],
                                now: datetime) -> list[list[int] | None]:
     """Keep each passage (72 h), count it per checkpoint and into its flow windows, once; the
     windows' counts after each (None for a passage recorded before)."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for passage in passages:
-            await _record_passage_once(pipe, passage, now)
-        return await pipe.execute()
+    batch_keys: list[str] = [keys.STREAM_STATS]
+    batch_args: list[object] = [keys.NON_HIT_TTL_S, now.timestamp()]
+    for passage in passages:
+        passage_keys, passage_args = _record_arguments(passage)
+        batch_keys += passage_keys
+        batch_args += passage_args
+    results = await _RECORD_PASSAGES(keys=batch_keys, args=batch_args)
+    return [counts or None for counts in results]
 
 
-async def _record_passage_once(pipe: aioredis.client.Pipeline, passage: VehiclePassage,
-                               now: datetime) -> None:
+def _record_arguments(passage: VehiclePassage) -> tuple[list[str], list[object]]:
+    """One passage's keys and arguments for ``_RECORD_PASSAGES``."""
     cid = passage.checkpoint_id
     seen = passage.last_seen.timestamp()
     outside = flow.outside_home(passage.plate, config.checkpoint(cid).home_prefixes)
-    windows: list[str] = []
-    window_args: list[object] = []
+    passage_keys = [keys.SEEN_PASSAGE.format(event_id=passage.event_id),
+                    keys.PASSAGE_KEY.format(event_id=passage.event_id),
+                    keys.RECENT_PASSAGES.format(checkpoint_id=cid),
+                    keys.CHECKPOINT_STATS.format(checkpoint_id=cid)]
+    passage_args: list[object] = [passage.model_dump_json(), passage.event_id, seen,
+                                  passage.dwell_seconds, "" if outside is None else int(outside)]
     for window in flow.WINDOW_S:
         start = flow.window_start(seen, window)
-        windows += [keys.FLOW.format(window=window, checkpoint_id=cid, start=start),
-                    keys.FLOW_INDEX.format(window=window, checkpoint_id=cid)]
-        window_args += [start, flow.RETENTION_S[window]]
-    await _RECORD_PASSAGE(
-        client=pipe, keys=[keys.SEEN_PASSAGE.format(event_id=passage.event_id),
-              keys.PASSAGE_KEY.format(event_id=passage.event_id),
-              keys.RECENT_PASSAGES.format(checkpoint_id=cid),
-              keys.CHECKPOINT_STATS.format(checkpoint_id=cid), keys.STREAM_STATS, *windows],
-        args=[keys.NON_HIT_TTL_S, passage.model_dump_json(), passage.event_id, seen,
-              now.timestamp(), passage.dwell_seconds,
-              "" if outside is None else int(outside), *window_args])
+        passage_keys += [keys.FLOW.format(window=window, checkpoint_id=cid, start=start),
+                         keys.FLOW_INDEX.format(window=window, checkpoint_id=cid)]
+        passage_args += [start, flow.RETENTION_S[window]]
+    return passage_keys, passage_args
 
 
 async def warn_flow(warning: StatusAlert) -> None:

@@ -13,6 +13,10 @@ after) and a Redis database of its own (``--redis-db``, flushed before and after
 3. passages are published at a steady rate (default 1,000/s) and each planted hit is timed from
    the publish call to its alert arriving on the consoles' Redis channel (``latency_*_ms``).
 
+Before each timed phase Redis compacts its append-only file, so a background rewrite set off by
+the previous phase's writes does not land inside the timing (here Redis shares two cores with
+Kafka, the worker and the load generator; on a deployment it has its own).
+
 Prints one JSON object. Machines are shared and noisy: compare the two rates of one run.
 """
 from __future__ import annotations
@@ -125,6 +129,19 @@ def producer() -> KafkaProducer:
                          batch_size=256 * 1024)
 
 
+def settle(client: redis.Redis, timeout_s: float = 120.0) -> None:
+    """Rewrite Redis's append-only file now and wait for it (see the module docstring)."""
+    if client.info("persistence").get("aof_enabled"):
+        try:
+            client.bgrewriteaof()
+        except redis.ResponseError:  # one already running: wait for that
+            pass
+        deadline = time.monotonic() + timeout_s
+        while client.info("persistence").get("aof_rewrite_in_progress") and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
 def rate_between(read_count, total: int, timeout_s: float) -> float:
     """Events per second between 10 % and 90 % of ``total`` (start-up and tail left out)."""
     low, high = int(total * 0.1), int(total * 0.9)
@@ -221,6 +238,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     out.flush()
     del backlog
 
+    settle(client)
     noop = WorkerProcess(work / "noop.log", app="stream.bench_noop", ready_lines=("Worker ready",))
     noop.start(timeout_s=300)
     try:
@@ -229,6 +247,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     finally:
         noop.stop()
 
+    settle(client)
     worker = WorkerProcess(work / "worker.log")
     started = time.monotonic()
     worker.start(timeout_s=1800)
@@ -242,6 +261,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
             if time.monotonic() > deadline:
                 raise TimeoutError("the matching worker did not finish the backlog")
             time.sleep(0.2)
+        settle(client)
         figures.update(measure_latency(client, args.rate, args.seconds, source))
         figures["alerts_total"] = int(client.hget(keys.STREAM_STATS, "alerts") or 0)
     finally:
