@@ -14,8 +14,8 @@ import gc
 import json
 import logging
 import time
-from datetime import datetime
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 import faust
@@ -198,8 +198,9 @@ async def raise_alert(alert: Alert) -> bool:
 
     await until_done("alert record", record)
     log.info("ALERT %s: %s at %s hits %s/%s (%s), priority %d: %s", alert.alert_id,
-             f"plate {alert.plate}" if alert.plate else "ID check", alert.checkpoint_id, alert.entry.list, alert.entry.entry_id,
-             alert.match.type, alert.priority, alert.disposal)
+             f"plate {alert.plate}" if alert.plate else "ID check", alert.checkpoint_id,
+             alert.entry.list, alert.entry.entry_id, alert.match.type, alert.priority,
+             alert.disposal)
     return True
 
 
