@@ -3,7 +3,6 @@ from datetime import datetime, timezone
 import pytest
 
 from checkpoint.contracts import decode_alert, encode
-from stream.config import StreamConfigError, load_stream_config
 from stream.flow import FlowWindow, flow_warning, outside_home, window_start
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
@@ -47,28 +46,3 @@ def test_flow_warning_once_over_the_threshold_with_an_id_per_window():
     assert flow_warning("cp", "1m", start + 60, 31, 30, NOW).alert_id != first.alert_id
     assert flow_warning("cp", "1h", start, 31, 30, NOW).alert_id != first.alert_id
     assert decode_alert(encode(first)) == first
-
-
-def test_checkpoint_policies_in_the_config(tmp_path):
-    path = tmp_path / "stream.yaml"
-    path.write_text("checkpoints:\n  cp-1:\n    home_prefixes: ['鲁 A']\n"
-                    "    flow_warning: {1m: 20}\n")
-    config = load_stream_config(path)
-    assert config.checkpoint("cp-1").home_prefixes == ("鲁A",)
-    assert config.checkpoint("cp-1").flow_warning == {"1m": 20}
-    assert config.checkpoint("other") == config.default_checkpoint
-    assert config.default_checkpoint.flow_warning == {}
-
-
-@pytest.mark.parametrize("body, key", [
-    ("checkpoints:\n  cp-1:\n    flow_warning: {5m: 20}\n", "checkpoints.cp-1.flow_warning.`5m`"),
-    ("checkpoints:\n  cp-1:\n    flow_warning: {1m: 0}\n", "checkpoints.cp-1.flow_warning"),
-    ("checkpoints:\n  cp-1:\n    home_prefixes: ['-']\n", "checkpoints.cp-1.home_prefixes"),
-    ("default_checkpoint:\n  colour: red\n", "default_checkpoint.colour"),
-])
-def test_bad_checkpoint_policies_name_file_and_key(tmp_path, body, key):
-    path = tmp_path / "stream.yaml"
-    path.write_text(body)
-    with pytest.raises(StreamConfigError) as err:
-        load_stream_config(path)
-    assert str(path) in str(err.value) and key.split("`")[0] in str(err.value)
