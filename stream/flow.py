@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Literal
@@ -26,12 +25,12 @@ import redis
 from checkpoint.contracts import FlowFigures, StatusAlert
 from checkpoint.settings import redis_url
 from stream import alerts as keys
+from stream.status import derived_id
 
 Window = Literal["1m", "1h"]
 WINDOW_S: dict[Window, int] = {"1m": 60, "1h": 3600}
 #: How long window figures are kept: counts only, no plates, so longer than passages (72 h).
 RETENTION_S: dict[Window, int] = {"1m": 7 * 86400, "1h": 35 * 86400}
-_NAMESPACE = uuid.UUID("5b0f5a52-6b61-6b6f-7500-666c6f770000")
 
 
 def window_start(ts: float, window: Window) -> int:
@@ -83,7 +82,7 @@ def flow_warning(checkpoint_id: str, window: Window, start: int, vehicles: int,
     many passages follow or workers notice."""
     if threshold is None or vehicles <= threshold:
         return None
-    alert_id = str(uuid.uuid5(_NAMESPACE, f"{checkpoint_id}|{window}|{start}"))
+    alert_id = derived_id("flow", checkpoint_id, window, start)
     began = datetime.fromtimestamp(start, timezone.utc)
     return StatusAlert(
         event_id=alert_id, kind="flow-warning", alert_id=alert_id, raised_at=now,
