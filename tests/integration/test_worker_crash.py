@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import signal
+import threading
+import time
 from collections import defaultdict
 
 from kafka import KafkaConsumer, TopicPartition
@@ -37,7 +39,11 @@ def test_sigkill_mid_stream_loses_no_alert_and_raises_none_twice(kafka, redis_cl
     # every hit at its own checkpoint, so the cool-down does not fold them into one visit
     passages = [passage(f"{checkpoint_id}-{i}", list(HITS)[i % 2] if i % 3 == 0 else f"NO{i:04d}X")
                 for i in range(240)]
-    send(kafka, *passages)
+    # Sent in small chunks as a checkpoint would, so the worker (which handles a batch in one
+    # go) is killed part-way through the stream, not after it.
+    sender = threading.Thread(target=lambda: [
+        (send(kafka, *passages[i:i + 10]), time.sleep(0.1)) for i in range(0, len(passages), 10)])
+    sender.start()
     wait_for("the worker to be part-way through", lambda: sum(
         redis_client.exists(keys.SEEN_PASSAGE.format(event_id=p.event_id))
         for p in passages[:60]) >= 5, 60, 0.05)
@@ -45,6 +51,7 @@ def test_sigkill_mid_stream_loses_no_alert_and_raises_none_twice(kafka, redis_cl
     done_at_kill = sum(redis_client.exists(keys.SEEN_PASSAGE.format(event_id=p.event_id))
                        for p in passages)
     assert done_at_kill < len(passages), "killed too late to test anything"
+    sender.join()
     worker.start()
     wait_for("every passage after the restart", lambda: processed(redis_client, *passages), 180, 1)
 
