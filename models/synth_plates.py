@@ -184,6 +184,18 @@ def _motion_kernel(rng: np.random.Generator) -> np.ndarray:
     return k / max(k.sum(), 1e-6)
 
 
+def resize_camera(rng: np.random.Generator, img: np.ndarray, w: int, h: int,
+                  smallest: tuple[int, int]) -> np.ndarray:
+    """``img`` at ``w`` x ``h``; 30 % of the time via a lower resolution (a far or cheap camera),
+    never below ``smallest`` (w, h)."""
+    if rng.random() < 0.3:
+        s = rng.uniform(0.5, 0.85)
+        small = cv2.resize(img, (max(smallest[0], int(w * s)), max(smallest[1], int(h * s))),
+                           interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+
+
 def degrade(rng: np.random.Generator, flat: np.ndarray) -> np.ndarray:
     """A flat plate face → a low-resolution camera crop (uint8 BGR), like the real 94x24 ones."""
     ph, pw = flat.shape[:2]
@@ -223,12 +235,7 @@ def degrade(rng: np.random.Generator, flat: np.ndarray) -> np.ndarray:
     # final size: about 94x24, sometimes smaller (down and back up) or larger
     fw = int(np.clip(rng.normal(94, 18), 56, 160))
     fh = max(12, int(round(fw / aspect)))
-    if rng.random() < 0.3:
-        s = rng.uniform(0.5, 0.85)
-        small = cv2.resize(out, (max(8, int(fw * s)), max(6, int(fh * s))), interpolation=cv2.INTER_AREA)
-        out = cv2.resize(small, (fw, fh), interpolation=cv2.INTER_LINEAR)
-    else:
-        out = cv2.resize(out, (fw, fh), interpolation=cv2.INTER_AREA)
+    out = resize_camera(rng, out, fw, fh, (8, 6))
     out = out + rng.normal(0, rng.uniform(0, 9), out.shape)
     crop = np.clip(out, 0, 255).astype(np.uint8)
     if rng.random() < 0.85:

@@ -21,6 +21,7 @@ import platform
 import time
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -41,16 +42,20 @@ _INDEX = {c: i + 1 for i, c in enumerate(CHARACTERS)}
 
 # ---------------------------------------------------------------------------------------- data
 
-def _render_chunk(job: tuple[int, int, int]) -> tuple[list[np.ndarray], list[str]]:
-    seed, chunk, count = job
-    return synth_batch([seed, chunk], count)
+SynthBatch = Callable[[list[int], int], tuple[list[np.ndarray], list[str]]]
+
+
+def _render_chunk(job: tuple[SynthBatch, int, int, int]) -> tuple[list[np.ndarray], list[str]]:
+    make, seed, chunk, count = job
+    return make([seed, chunk], count)
 
 
 def render_synthetic(seed: int, count: int, workers: int, chunk: int = 1000,
-                     desc: str = "render") -> tuple[list[np.ndarray], list[str]]:
-    """``count`` synthetic crops; chunk i uses the seed [seed, i], so the set does not depend on
-    how many workers render it."""
-    jobs = [(seed, i, min(chunk, count - i * chunk)) for i in range(math.ceil(count / chunk))]
+                     desc: str = "render", make: SynthBatch = synth_batch
+                     ) -> tuple[list[np.ndarray], list[str]]:
+    """``count`` synthetic crops from ``make`` (CN plates by default); chunk i uses the seed
+    [seed, i], so the set does not depend on how many workers render it."""
+    jobs = [(make, seed, i, min(chunk, count - i * chunk)) for i in range(math.ceil(count / chunk))]
     crops: list[np.ndarray] = []
     texts: list[str] = []
     with get_context("fork").Pool(workers) as pool:
