@@ -98,7 +98,8 @@ def bench(clip: Path, *, baseline_frames: int, reads_per_second: float, reader: 
         CameraConfig(id="bench", source=str(clip), reads_per_second=reads_per_second)])
     result: dict[str, object] = {"clip": str(clip), "resolution": f"{truth.width}x{truth.height}",
                                  "clip_fps": truth.fps, "reads_per_second": reads_per_second,
-                                 "reader": reader.name, "threads": reader.threads}
+                                 "reader": reader.name, "detector": reader.detector,
+                                 "threads": reader.threads}
     result |= run_pipeline(truth, cfg)
     result |= run_baseline(truth, baseline_frames)
     result["speedup"] = round(float(result["fps"]) / float(result["baseline_fps"]), 1)
@@ -111,7 +112,7 @@ def render(r: dict) -> str:
         f"clip            {r['clip']} ({r['resolution']} @ {r['clip_fps']:.0f} fps, "
         f"{r['frames']} frames, {r['footage_s']} s)",
         f"kakou           {r['fps']} fps, real-time factor {r['realtime_factor']} "
-        f"({r['reader']} reader, {r['threads']} threads, {r['reads_per_second']:g} reads/s)",
+        f"({r['reader']} reader, {r['detector']} detector, {r['threads']} threads, {r['reads_per_second']:g} reads/s)",
         f"  ms per frame  {stages}",
         f"  result        {r['passages']} passages, {r['plates_correct']}/{r['vehicles']} "
         f"vehicles read right; peak memory {r['peak_memory_mb']} MB",
@@ -130,11 +131,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how often plates are read (the camera config's default)")
     parser.add_argument("--reader", choices=["ppocr", "rapidocr"], default="ppocr")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--detector", choices=["text", "gated", "plate"], default=ReaderConfig().detector,
+                        help="reader.detector: the text detector alone, or plates first")
     parser.add_argument("--json", action="store_true")
 
 
 def run_bench(args: argparse.Namespace) -> int:
     result = bench(args.clip, baseline_frames=args.baseline_frames, reads_per_second=args.reads_per_second,
-                   reader=ReaderConfig(name=args.reader, threads=args.threads))
+                   reader=ReaderConfig(name=args.reader, threads=args.threads,
+                                      detector=args.detector))
     print(json.dumps(result) if args.json else render(result))
     return 0

@@ -94,8 +94,8 @@ def _eval(args: argparse.Namespace) -> int:
     from checkpoint.read import build_reader
 
     reader_cfg = load_config(args.config).reader if args.config else ReaderConfig()
-    if args.reader:
-        reader_cfg = reader_cfg.model_copy(update={"name": args.reader})
+    overrides = {k: v for k, v in (("name", args.reader), ("detector", args.detector)) if v}
+    reader_cfg = reader_cfg.model_copy(update=overrides)
     return run_eval(args, build_reader(reader_cfg), reader_cfg.min_confidence)
 
 
@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="measure plate reading on a folder with a labels.csv manifest"))
     ev.add_argument("--config", type=Path, help="checkpoint config whose reader to measure")
     ev.add_argument("--reader", choices=["ppocr", "rapidocr"], help="override the reader")
+    ev.add_argument("--detector", choices=["text", "gated", "plate"], help="override reader.detector")
     bench.add_arguments(sub.add_parser("bench", help="frames per second and real-time factor on "
                                        "a 1080p clip, against rapidocr on every frame"))
     return parser

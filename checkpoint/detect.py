@@ -88,3 +88,169 @@ class DbTextDetector:
                 continue
             found.append(Detection(order_corners(corners), score))
         return found
+
+
+def _nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by greedy NMS on axis-aligned (x0, y0, x1, y1) boxes, best score first."""
+    order = np.argsort(-scores)
+    lo = np.maximum(boxes[:, None, :2], boxes[None, :, :2])
+    hi = np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
+    area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+    overlap = inter / (area[:, None] + area[None] - inter + 1e-9)
+    keep: list[int] = []
+    for i in order:
+        if not keep or overlap[i, keep].max() <= iou:
+            keep.append(int(i))
+    return np.array(keep, dtype=np.int64)
+
+
+def decode_plates(heat: np.ndarray, corners: np.ndarray, stride: int, corner_scale: float,
+                  threshold: float, sx: float, sy: float, nms_iou: float = 0.4) -> list[Detection]:
+    """Plates from a centre heat map (h, w) and corner offsets (8, h, w).
+
+    Peaks are cells that are the maximum of their 3x3 neighbourhood and above ``threshold``;
+    each peak's offsets (input pixels / ``corner_scale`` from the cell centre) give the corners,
+    scaled by (``sx``, ``sy``) back to image pixels; NMS drops duplicate peaks of one plate."""
+    heat = np.asarray(heat, dtype=np.float32)
+    peaks = (heat >= cv2.dilate(heat, np.ones((3, 3), np.uint8))) & (heat > threshold)
+    ys, xs = np.nonzero(peaks)
+    if not len(ys):
+        return []
+    centres = np.stack([(xs + 0.5) * stride, (ys + 0.5) * stride], axis=1)[:, None, :]
+    quads = corners[:, ys, xs].T.reshape(-1, 4, 2) * corner_scale + centres
+    quads = (quads * np.array([sx, sy], dtype=np.float32)).astype(np.float32)
+    scores = heat[ys, xs]
+    boxes = np.concatenate([quads.min(axis=1), quads.max(axis=1)], axis=1)
+    return [Detection(order_corners(quads[i]), float(scores[i]))
+            for i in _nms(boxes, scores, nms_iou)]
+
+
+@dataclass(frozen=True)
+class PlateMaps:
+    """The plate detector's output for one image: centre heat (h, w) and corner offsets
+    (8, h, w), one cell per ``stride`` network-input pixels, and image pixels per input pixel."""
+
+    heat: np.ndarray
+    corners: np.ndarray
+    stride: int
+    sx: float
+    sy: float
+
+    def support(self, corners: np.ndarray, grow: float) -> float:
+        """The highest plate-centre heat in the box around ``corners`` (image pixels), grown by
+        ``grow`` times its size on each side."""
+        (x1, y1), (x2, y2) = corners.min(axis=0), corners.max(axis=0)
+        mx, my = (x2 - x1) * grow, (y2 - y1) * grow
+        fx, fy = 1 / (self.sx * self.stride), 1 / (self.sy * self.stride)
+        h, w = self.heat.shape
+        c1, r1 = max(0, int((x1 - mx) * fx)), max(0, int((y1 - my) * fy))
+        c2, r2 = min(w, int(np.ceil((x2 + mx) * fx)) + 1), min(h, int(np.ceil((y2 + my) * fy)) + 1)
+        window = self.heat[r1:r2, c1:c2]
+        return float(window.max()) if window.size else 0.0
+
+
+class PlateCornerDetector:
+    """The project's plate detector (``models/plate_det.onnx``): a centre heat map and four
+    corner offsets per cell at stride 4, so each plate comes with its own corners, not a text
+    line. ``scale`` caps the resize as for ``DbTextDetector``; defaults come from the model's
+    metadata (stride, corner_scale, max_side, threshold)."""
+
+    def __init__(self, model: str | Path, *, threads: int = 1, max_side: int | None = None,
+                 threshold: float | None = None) -> None:
+        self.session = session(model, threads)
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.stride = int(meta.get("stride", 4))
+        self.corner_scale = float(meta.get("corner_scale", 16))
+        self.max_side = max_side or int(meta.get("max_side", 768))
+        self.threshold = threshold if threshold is not None else float(meta.get("threshold", 0.5))
+
+    def input_size(self, shape: tuple[int, ...], scale: float | None = None) -> tuple[int, int]:
+        """Network input (height, width) for an image of ``shape``: multiples of 32."""
+        h, w = shape[:2]
+        scale = min(1.0, self.max_side / max(h, w), scale or 1.0)
+        return tuple(max(32, int(round(v * scale / 32)) * 32) for v in (h, w))  # type: ignore[return-value]
+
+    def maps(self, image: np.ndarray, scale: float | None = None) -> PlateMaps:
+        """The network's heat and corner maps for ``image``."""
+        h, w = image.shape[:2]
+        rh, rw = self.input_size(image.shape, scale)
+        blob = cv2.resize(image, (rw, rh)).astype(np.float32)
+        blob = ((blob / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
+        heat, corners = self.session.run(None, {"x": blob})
+        return PlateMaps(heat[0, 0], corners[0], self.stride, w / rw, h / rh)
+
+    def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
+        m = self.maps(image, scale)
+        return decode_plates(m.heat, m.corners, self.stride, self.corner_scale, self.threshold,
+                             m.sx, m.sy)
+
+
+class PlatesThenText:
+    """Plates first, then the text lines inside each plate.
+
+    The plate detector looks at the whole searched region at a coarse scale and tells a plate
+    from a sign; the text detector then runs on each plate's own pixels, resized to a fixed
+    height, and boxes the number without a US plate's state name or slogan, which a recogniser
+    would read into the plate. Text that is not on a plate is never read. A plate in
+    which no text line is found is passed on whole (a tight Chinese plate is one line).
+    """
+
+    def __init__(self, plates: PlateDetector, lines: PlateDetector, *, margin: float = 0.12,
+                 plate_height: float = 64.0, max_zoom: float = 3.0) -> None:
+        self.plates = plates
+        self.lines = lines
+        self.margin = margin              # share of the plate's size added around it
+        self.plate_height = plate_height  # each plate is resized to about this tall, px
+        self.max_zoom = max_zoom
+
+    def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
+        found = []
+        for plate in self.plates.detect(image, scale):
+            found.extend(self._lines_in(image, plate))
+        return found
+
+    def _lines_in(self, image: np.ndarray, plate: Detection) -> list[Detection]:
+        h, w = image.shape[:2]
+        (x1, y1), (x2, y2) = plate.corners.min(axis=0), plate.corners.max(axis=0)
+        mx, my = (x2 - x1) * self.margin, (y2 - y1) * self.margin
+        x1, y1 = int(max(0, x1 - mx)), int(max(0, y1 - my))
+        x2, y2 = int(min(w, x2 + mx + 1)), int(min(h, y2 + my + 1))
+        if x2 - x1 < 4 or y2 - y1 < 4:
+            return []
+        zoom = min(self.plate_height / (y2 - y1), self.max_zoom)
+        crop = image[y1:y2, x1:x2]
+        if zoom != 1.0:  # large plates shrink too: text lines need no more pixels, only time
+            crop = cv2.resize(crop, None, fx=zoom, fy=zoom,
+                              interpolation=cv2.INTER_LINEAR if zoom > 1 else cv2.INTER_AREA)
+        lines = self.lines.detect(crop)
+        if not lines:
+            return [plate]
+        offset = np.array([x1, y1], dtype=np.float32)
+        return [Detection(line.corners / zoom + offset, min(line.score, plate.score))
+                for line in lines]
+
+
+class PlateGatedText:
+    """Text lines, kept only where the plate detector sees a plate.
+
+    The text detector finds text of any kind, and a sign's "BLDG084" fits a plate grammar; the
+    plate detector tells plates from signs, but boxes them coarsely and misses some a text line
+    still shows. So every line is found as before and kept when the plate-centre heat reaches
+    ``gate`` in the line's box grown by ``grow`` of its size on each side (a plate's centre can
+    lie just off its number line). The plate network runs only on regions with text in them.
+    """
+
+    def __init__(self, plates: PlateCornerDetector, lines: PlateDetector, *, gate: float = 0.1,
+                 grow: float = 0.5) -> None:
+        self.plates = plates
+        self.lines = lines
+        self.gate = gate
+        self.grow = grow
+
+    def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
+        lines = self.lines.detect(image, scale)
+        if not lines:
+            return []
+        maps = self.plates.maps(image, scale)
+        return [line for line in lines if maps.support(line.corners, self.grow) >= self.gate]

@@ -185,11 +185,18 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
     """The reader a checkpoint config names (models load here: errors name the file)."""
     if cfg.name == "rapidocr":
         return RapidOcrReader(threads=cfg.threads)
-    from checkpoint.detect import DbTextDetector
+    from checkpoint.detect import (DbTextDetector, PlateCornerDetector, PlateGatedText,
+                                   PlatesThenText)
     from checkpoint.models import project_model
     from checkpoint.recognise import CtcRecogniser
 
     by_region = {region: CtcRecogniser(project_model(path), threads=cfg.threads)
                  for region, path in cfg.rec_models.items()}
-    return OnnxPlateReader(DbTextDetector(cfg.det_model, threads=cfg.threads, max_side=cfg.det_max_side),
-                           CtcRecogniser(cfg.rec_model, threads=cfg.threads), by_region)
+    detector: PlateDetector = DbTextDetector(cfg.det_model, threads=cfg.threads,
+                                             max_side=cfg.det_max_side)
+    if cfg.detector != "text":
+        plates = PlateCornerDetector(project_model(cfg.plate_det_model), threads=cfg.threads,
+                                     threshold=cfg.plate_threshold)
+        detector = (PlatesThenText(plates, detector) if cfg.detector == "plate"
+                    else PlateGatedText(plates, detector, gate=cfg.gate_threshold))
+    return OnnxPlateReader(detector, CtcRecogniser(cfg.rec_model, threads=cfg.threads), by_region)

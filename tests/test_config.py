@@ -64,3 +64,16 @@ def test_recognisers_per_region_name_known_regions_and_default_to_the_cn_model(t
     assert project_model("plate_rec_cn.onnx").is_file()  # committed under models/
     with pytest.raises(ValueError, match="unknown plate region"):
         ReaderConfig(rec_models={"mars": "x.onnx"})
+
+
+def test_detector_is_text_or_plate_and_the_plate_model_ships(tmp_path):
+    from checkpoint.config import ReaderConfig
+    from checkpoint.models import project_model
+
+    cfg = ReaderConfig()
+    assert project_model(cfg.plate_det_model).is_file()  # committed under models/
+    assert ReaderConfig(detector="plate", plate_threshold=0.2).plate_threshold == 0.2
+    with pytest.raises(ValueError, match="detector"):
+        ReaderConfig(detector="yolo")
+    with pytest.raises(ValueError, match="plate_threshold"):
+        ReaderConfig(plate_threshold=1.5)
