@@ -7,6 +7,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 FONT   := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+FONT_EXTRA := /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
+FONT_CJK := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: help venv system-deps services services-down demo test test-unit bench-stream models clean
 
@@ -28,9 +30,15 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The sample clip is rendered with Debian's DejaVu fonts; Java + Maven (for Kafka) must be present.
+# Fonts: the sample clip draws with DejaVu; the model tests render synthetic plates and scenes
+# with condensed DejaVu (fonts-dejavu-extra) and WenQuanYi (fonts-wqy-microhei) as training does.
 system-deps:
 	@test -f $(FONT) || { echo "installing fonts-dejavu-core"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; }
+	@test -f $(FONT_EXTRA) || { echo "installing fonts-dejavu-extra"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-extra; }
+	@test -f $(FONT_CJK) || { echo "installing fonts-wqy-microhei"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 	@command -v java >/dev/null || { echo "Java 17+ is required to run Kafka locally"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is required to fetch Kafka from Maven Central"; exit 1; }
 
@@ -54,14 +62,14 @@ bench-stream: venv services
 	$(PY) -m stream.bench
 
 clean: services-down
-	rm -rf $(VENV) .services .spool .evidence .kakou-stream .kakou-bench-noop
+	rm -rf $(VENV) .services .spool .evidence .kakou-stream .kakou-bench-noop .models-work
 
-# The project's own CN plate recogniser (issue 4): train, export models/plate_rec_cn.onnx, measure.
-# Needs the train extra (torch; onnx for the export) and Debian's CJK and condensed DejaVu fonts.
-models: venv
+# The project's own plate models (issue 4): train, export to models/, check against PyTorch,
+# measure (models/README.md). Needs the train extra (torch; onnx for the export). Hours on 2 cores.
+# The detector trains in two stages (the second continues the first on fresh scenes).
+models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
-	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { echo "installing fonts-wqy-microhei"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
-	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf || { echo "installing fonts-dejavu-extra"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-extra; }
 	$(PY) -m models.train_recogniser
+	$(PY) -m models.train_latin
+	$(PY) -m models.train_detector --checkpoint .models-work/plate_det_stage1.pt
+	$(PY) -m models.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3

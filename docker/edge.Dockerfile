@@ -17,8 +17,8 @@ COPY checkpoint/ ./checkpoint/
 COPY stream/ ./stream/
 COPY configs/ ./configs/
 RUN pip install --no-cache-dir '.[edge]'
-# The project's own models (the CN plate recogniser is the default for cn plates).
-COPY models/plate_rec_cn.onnx ./models/
+# The project's own models (docs: models/README.md); the config picks which are used.
+COPY models/*.onnx ./models/
 ENV KAKOU_MODELS_DIR=/app/models
 
 # Spool (un-acknowledged events survive restarts and uplink loss) and evidence images live here.
