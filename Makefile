@@ -66,10 +66,12 @@ clean: services-down
 
 # The project's own plate models (issue 4): train, export to models/, check against PyTorch,
 # measure (models/README.md). Needs the train extra (torch; onnx for the export). Hours on 2 cores.
-# The detector trains in two stages (the second continues the first on fresh scenes).
+# The detector trains in three stages (each continues the last on fresh scenes).
 models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m models.train_recogniser
 	$(PY) -m models.train_latin
 	$(PY) -m models.train_detector --checkpoint .models-work/plate_det_stage1.pt
-	$(PY) -m models.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3
+	$(PY) -m models.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
+	  --checkpoint .models-work/plate_det_stage2.pt
+	$(PY) -m models.train_detector --init .models-work/plate_det_stage2.pt --seed 2 --steps 2000 --lr 1e-3
