@@ -132,7 +132,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reader", choices=["ppocr", "rapidocr"], default="ppocr")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--detector", choices=["text", "gated", "plate"], default=ReaderConfig().detector,
-                        help="reader.detector: the text detector alone, or plates first")
+                        help="reader.detector: text lines (text), text lines on plates only "
+                        "(gated), or plates first (plate)")
     parser.add_argument("--json", action="store_true")
 
 

@@ -64,8 +64,8 @@ class ReaderConfig(_Strict):
         "boxes the number inside each (fastest, reads fewer plates)")
     det_model: Path | None = Field(default=None, description="text detector ONNX; none: bundled PP-OCR")
     plate_det_model: Path = Field(
-        default=Path("plate_det.onnx"), description="plate detector ONNX (detector: plate); "
-        "relative paths are in models/ (or KAKOU_MODELS_DIR)")
+        default=Path("plate_det.onnx"), description="plate detector ONNX (detector: gated or "
+        "plate); relative paths are in models/ (or KAKOU_MODELS_DIR)")
     plate_threshold: float | None = Field(
         default=0.3, gt=0, lt=1, description="detector: plate: the plate detector's centre-heat "
         "threshold (none: the model's own, in its metadata). Lower finds more plates, and more "

@@ -38,6 +38,21 @@ def order_corners(points: np.ndarray) -> np.ndarray:
                     dtype=np.float32)
 
 
+def input_size(shape: tuple[int, ...], max_side: int, scale: float | None = None) -> tuple[int, int]:
+    """A network's input (height, width) for an image of ``shape``: never enlarged, the longer
+    side at most ``max_side``, at most ``scale`` times the image, multiples of 32."""
+    h, w = shape[:2]
+    scale = min(1.0, max_side / max(h, w), scale or 1.0)
+    return max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
+
+
+def to_blob(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` resized to ``size`` (height, width) as a (1, 3, H, W) batch, BGR ``(v/255 - 0.5)
+    / 0.5``: the input both detectors were trained on."""
+    blob = cv2.resize(image, (size[1], size[0])).astype(np.float32)
+    return ((blob / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
+
+
 class DbTextDetector:
     """PP-OCR DB detection, the input resized so its longer side is at most ``max_side``.
 
@@ -58,11 +73,8 @@ class DbTextDetector:
 
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
         h, w = image.shape[:2]
-        scale = min(1.0, self.max_side / max(h, w), scale or 1.0)
-        rh, rw = (max(32, int(round(v * scale / 32)) * 32) for v in (h, w))
-        blob = cv2.resize(image, (rw, rh)).astype(np.float32)
-        blob = ((blob / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
-        prob = self._session.run(None, {self._input: blob})[0][0, 0]
+        rh, rw = input_size(image.shape, self.max_side, scale)
+        prob = self._session.run(None, {self._input: to_blob(image, (rh, rw))})[0][0, 0]
         return self._boxes(prob, w / rw, h / rh)
 
     def _boxes(self, prob: np.ndarray, sx: float, sy: float) -> list[Detection]:
@@ -165,19 +177,11 @@ class PlateCornerDetector:
         self.max_side = max_side or int(meta.get("max_side", 768))
         self.threshold = threshold if threshold is not None else float(meta.get("threshold", 0.5))
 
-    def input_size(self, shape: tuple[int, ...], scale: float | None = None) -> tuple[int, int]:
-        """Network input (height, width) for an image of ``shape``: multiples of 32."""
-        h, w = shape[:2]
-        scale = min(1.0, self.max_side / max(h, w), scale or 1.0)
-        return tuple(max(32, int(round(v * scale / 32)) * 32) for v in (h, w))  # type: ignore[return-value]
-
     def maps(self, image: np.ndarray, scale: float | None = None) -> PlateMaps:
         """The network's heat and corner maps for ``image``."""
         h, w = image.shape[:2]
-        rh, rw = self.input_size(image.shape, scale)
-        blob = cv2.resize(image, (rw, rh)).astype(np.float32)
-        blob = ((blob / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
-        heat, corners = self.session.run(None, {"x": blob})
+        rh, rw = input_size(image.shape, self.max_side, scale)
+        heat, corners = self.session.run(None, {"x": to_blob(image, (rh, rw))})
         return PlateMaps(heat[0, 0], corners[0], self.stride, w / rw, h / rh)
 
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
