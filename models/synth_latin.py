@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from checkpoint.plates import fit_plate
-from models.synth_plates import _background, _motion_kernel, resize_camera
+from models.synth_plates import _background, _motion_kernel, jpeg, resize_camera
 
 #: The recogniser's characters (CTC classes 1..36; 0 is the blank, ``CtcRecogniser`` appends a space).
 CHARACTERS: tuple[str, ...] = (*digits, *ascii_uppercase)
@@ -427,10 +427,7 @@ def degrade_latin(rng: np.random.Generator, flat: np.ndarray, box: tuple[int, in
     crop = np.clip(out, 0, 255).astype(np.uint8)
     if rng.random() < 0.12:
         crop = cv2.cvtColor(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-    if rng.random() < 0.85:
-        ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 96))])
-        crop = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return crop
+    return jpeg(rng, crop, 0.85, 25)
 
 
 def synth_styled_latin(rng: np.random.Generator) -> tuple[np.ndarray, LatinStyle]:

@@ -185,15 +185,26 @@ def _motion_kernel(rng: np.random.Generator) -> np.ndarray:
 
 
 def resize_camera(rng: np.random.Generator, img: np.ndarray, w: int, h: int,
-                  smallest: tuple[int, int]) -> np.ndarray:
-    """``img`` at ``w`` x ``h``; 30 % of the time via a lower resolution (a far or cheap camera),
-    never below ``smallest`` (w, h)."""
-    if rng.random() < 0.3:
-        s = rng.uniform(0.5, 0.85)
+                  smallest: tuple[int, int] = (1, 1), chance: float = 0.3,
+                  shrink: tuple[float, float] = (0.5, 0.85)) -> np.ndarray:
+    """``img`` at ``w`` x ``h``; with probability ``chance`` via a resolution ``shrink`` times
+    lower (a far or cheap camera), never below ``smallest`` (w, h)."""
+    if rng.random() < chance:
+        s = rng.uniform(*shrink)
         small = cv2.resize(img, (max(smallest[0], int(w * s)), max(smallest[1], int(h * s))),
                            interpolation=cv2.INTER_AREA)
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def jpeg(rng: np.random.Generator, img: np.ndarray, chance: float, lowest: int,
+         highest: int = 96) -> np.ndarray:
+    """With probability ``chance``, ``img`` (uint8 BGR) recompressed as JPEG at a quality drawn
+    from [lowest, highest): the artefacts of camera streams and stored evidence."""
+    if rng.random() < chance:
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(lowest, highest))])
+        return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return img
 
 
 def degrade(rng: np.random.Generator, flat: np.ndarray) -> np.ndarray:
@@ -238,10 +249,7 @@ def degrade(rng: np.random.Generator, flat: np.ndarray) -> np.ndarray:
     out = resize_camera(rng, out, fw, fh, (8, 6))
     out = out + rng.normal(0, rng.uniform(0, 9), out.shape)
     crop = np.clip(out, 0, 255).astype(np.uint8)
-    if rng.random() < 0.85:
-        ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 96))])
-        crop = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return crop
+    return jpeg(rng, crop, 0.85, 30)
 
 
 def synth_plate(rng: np.random.Generator) -> tuple[np.ndarray, str]:

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from checkpoint.plates import CN_PROVINCES
-from models.synth_plates import render_flat, random_plate
+from models.synth_plates import jpeg, random_plate, render_flat, resize_camera
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHCAM = ROOT.parent / "shared" / "data" / "ro-dashcam-scenes"
@@ -405,16 +405,9 @@ def camera(rng: np.random.Generator, img: np.ndarray, night: bool) -> np.ndarray
         img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.4, 1.5)))
     elif r < 0.45:
         img = _motion_blur(rng, img)
-    if rng.random() < 0.25:
-        s = rng.uniform(0.4, 0.8)
-        small = cv2.resize(img, (max(8, int(w * s)), max(8, int(h * s))), interpolation=cv2.INTER_AREA)
-        img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    img = resize_camera(rng, img, w, h, (8, 8), chance=0.25, shrink=(0.4, 0.8))
     img = img + rng.normal(0, rng.uniform(0, 10), img.shape).astype(np.float32)
-    out = np.clip(img, 0, 255).astype(np.uint8)
-    if rng.random() < 0.6:
-        out = cv2.imdecode(cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY,
-                                                      int(rng.integers(30, 95))])[1], cv2.IMREAD_COLOR)
-    return out
+    return jpeg(rng, np.clip(img, 0, 255).astype(np.uint8), 0.6, 30, 95)
 
 
 def render_scene(rng: np.random.Generator, h: int, w: int, frames: list[Frame] | None = None,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import platform
 import time
@@ -28,8 +27,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from checkpoint.detect import Detection, PlateCornerDetector, order_corners
+from checkpoint.detect import (Detection, PlateCornerDetector, input_size, order_corners,
+                              to_blob)
 from models.detector import CORNER_SCALE, STRIDE, Exported, PlateDetNet
+from models.onnx_export import export_onnx, max_abs_diff
 from models.synth_scenes import (DASHCAM, HELD_OUT_VIDEOS, TRAIN_VIDEOS, FacePool, PlateLabel,
                                  box_corners, dashcam_boxes, load_frames, render_scene)
 
@@ -77,16 +78,11 @@ def batch_of(rng: np.random.Generator, n: int, size: int, frames, faces: FacePoo
     for _ in range(n):
         scene = render_scene(rng, size, size, frames=frames, p_frame=p_frame, faces=faces)
         heat, off, wt = make_targets(scene.plates, size, size)
-        images.append(to_input(scene.image))
+        images.append(to_blob(scene.image, scene.image.shape[:2])[0])  # the edge's own input
         heats.append(heat[None])
         offs.append(off)
         weights.append(wt[None])
     return tuple(torch.from_numpy(np.stack(a)) for a in (images, heats, offs, weights))
-
-
-def to_input(image: np.ndarray) -> np.ndarray:
-    """Exactly the contract: BGR, (v/255 - 0.5)/0.5, CHW float32."""
-    return ((image.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
 
 
 # ------------------------------------------------------------------------------------ training
@@ -131,22 +127,12 @@ def train(model: PlateDetNet, steps: int, lr: float, next_batch) -> float:
 # -------------------------------------------------------------------------------------- export
 
 def export(model: PlateDetNet, path: Path, metadata: dict[str, str]) -> None:
-    """ONNX with dynamic H and W and the decoding constants as metadata (opset 17)."""
-    import onnx  # the exporter needs it too
-
-    model.eval()
-    buf = io.BytesIO()
-    torch.onnx.export(Exported(model), (torch.zeros(1, 3, 448, MAX_SIDE),), buf, dynamo=False,
-                      input_names=["x"], output_names=["heat", "corners"], opset_version=17,
-                      dynamic_axes={"x": {2: "H", 3: "W"}, "heat": {2: "h", 3: "w"},
-                                    "corners": {2: "h", 3: "w"}})
-    proto = onnx.load_from_string(buf.getvalue())
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "kakou models/train_detector.py"
-    onnx.checker.check_model(proto)
-    path.write_bytes(proto.SerializeToString())
+    """ONNX with dynamic H and W and the decoding constants as metadata."""
+    export_onnx(Exported(model), (torch.zeros(1, 3, 448, MAX_SIDE),), path,
+                input_names=["x"], output_names=["heat", "corners"],
+                dynamic_axes={"x": {2: "H", 3: "W"}, "heat": {2: "h", 3: "w"},
+                              "corners": {2: "h", 3: "w"}},
+                metadata=metadata, producer="kakou models/train_detector.py")
 
 
 def check_export(model: PlateDetNet, path: Path, images: list[np.ndarray]) -> float:
@@ -157,16 +143,10 @@ def check_export(model: PlateDetNet, path: Path, images: list[np.ndarray]) -> fl
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     worst = 0.0
     for image in images:
-        x = to_input(image)[None]
+        x = to_blob(image, image.shape[:2])
         with torch.no_grad():
             ref = [t.numpy() for t in Exported(model)(torch.from_numpy(x))]
-        got = sess.run(None, {"x": x})
-        for r, g in zip(ref, got):
-            if r.shape != g.shape:
-                raise RuntimeError(f"ONNX export shape {g.shape} differs from PyTorch {r.shape}")
-            worst = max(worst, float(np.abs(r - g).max()))
-    if worst >= 1e-4:
-        raise RuntimeError(f"ONNX export differs from PyTorch: max abs diff {worst:.2e}")
+        worst = max(worst, max_abs_diff(ref, sess.run(None, {"x": x})))
     return worst
 
 
@@ -256,7 +236,7 @@ def speed(det: PlateCornerDetector, frame: np.ndarray, runs: int = 30) -> dict[s
     for _ in range(runs):
         det.detect(frame)
     total = (time.perf_counter() - t) / runs * 1000
-    h, w = det.input_size(frame.shape[:2])
+    h, w = input_size(frame.shape, det.max_side)
     x = np.zeros((1, 3, h, w), np.float32)
     t = time.perf_counter()
     for _ in range(runs):

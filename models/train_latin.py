@@ -33,7 +33,7 @@ from models.recogniser import PlateCRNN
 from models.synth_latin import CHARACTERS, synth_batch_latin, synth_styled_latin
 from models.synth_scenes import dashcam_boxes
 from models.synth_plates import CHARACTERS as CN_CHARACTERS
-from models.train_recogniser import (augment_real, check_export, export_onnx, load_real,
+from models.train_recogniser import (augment_real, check_export, export, load_real,
                                      render_synthetic, speed, train_steps)
 
 # ``train_steps`` encodes targets by the CN character list, which opens with these 36 in this order
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     train_s = train_steps(model, args.steps, args.lr, batch, "train")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    export_onnx(model, args.out, {"character": "\n".join(CHARACTERS)})
+    export(model, args.out, {"character": "\n".join(CHARACTERS)})
     diff = check_export(model, args.out, [c for c, _ in eval_synth[:16]] + held[:16])
     ppocr_rec = bundled_model(DEFAULT_REC_MODEL)
     latin, default_rec = (CtcRecogniser(model=m, threads=1, batch_size=8) for m in (args.out, ppocr_rec))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
 import platform
@@ -31,8 +30,9 @@ from tqdm import tqdm
 
 from checkpoint.read import to_plate_read
 from checkpoint.recognise import REC_HEIGHT, CtcRecogniser, _prepare
+from models.onnx_export import export_onnx, max_abs_diff
 from models.recogniser import Exported, PlateCRNN
-from models.synth_plates import CHARACTERS, synth_batch
+from models.synth_plates import CHARACTERS, jpeg, resize_camera, synth_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lprnet-cn-crops"
@@ -157,15 +157,9 @@ def augment_real(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
     out = (out - 128) * rng.uniform(0.7, 1.25) * rng.uniform(0.85, 1.15, 3) + 128 + rng.uniform(-30, 30)
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.3, 0.9)))
-    if rng.random() < 0.2:
-        s = rng.uniform(0.6, 0.9)
-        small = cv2.resize(out, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
-        out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = resize_camera(rng, out, w, h, chance=0.2, shrink=(0.6, 0.9))
     out = np.clip(out + rng.normal(0, rng.uniform(0, 6), out.shape), 0, 255).astype(np.uint8)
-    if rng.random() < 0.3:
-        out = cv2.imdecode(cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY,
-                                                      int(rng.integers(40, 95))])[1], cv2.IMREAD_COLOR)
-    return out
+    return jpeg(rng, out, 0.3, 40, 95)
 
 
 def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
@@ -210,25 +204,12 @@ def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str) 
 
 # -------------------------------------------------------------------------------------- export
 
-def export_onnx(model: PlateCRNN, path: Path, metadata: dict[str, str]) -> None:
-    import onnx  # the exporter needs it too
-
-    model.eval()
-    dummy = torch.zeros(1, 3, REC_HEIGHT, 188)
-    buf = io.BytesIO()
-    kwargs = dict(input_names=["x"], output_names=["probs"], opset_version=17,
-                  dynamic_axes={"x": {0: "N", 3: "W"}, "probs": {0: "N", 1: "T"}})
-    try:
-        torch.onnx.export(Exported(model), (dummy,), buf, dynamo=False, **kwargs)
-    except TypeError:  # torch < 2.5 has no ``dynamo`` argument
-        torch.onnx.export(Exported(model), (dummy,), buf, **kwargs)
-    proto = onnx.load_from_string(buf.getvalue())
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "kakou models/train_recogniser.py"
-    onnx.checker.check_model(proto)
-    path.write_bytes(proto.SerializeToString())
+def export(model: PlateCRNN, path: Path, metadata: dict[str, str]) -> None:
+    """The recogniser as ``CtcRecogniser`` loads it: softmax probabilities, any batch and width."""
+    export_onnx(Exported(model), (torch.zeros(1, 3, REC_HEIGHT, 188),), path,
+                input_names=["x"], output_names=["probs"],
+                dynamic_axes={"x": {0: "N", 3: "W"}, "probs": {0: "N", 1: "T"}},
+                metadata=metadata, producer="kakou models/train_recogniser.py")
 
 
 def check_export(model: PlateCRNN, path: Path, crops: list[np.ndarray]) -> float:
@@ -240,12 +221,7 @@ def check_export(model: PlateCRNN, path: Path, crops: list[np.ndarray]) -> float
     with torch.no_grad():
         ref = Exported(model)(x).numpy()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = sess.run(None, {"x": x.numpy()})[0]
-    diff = float(np.abs(got - ref).max())
-    if got.shape != ref.shape or diff >= 1e-4:
-        raise RuntimeError(f"ONNX export differs from PyTorch: shape {got.shape} vs {ref.shape}, "
-                           f"max abs diff {diff:.2e}")
-    return diff
+    return max_abs_diff([ref], sess.run(None, {"x": x.numpy()}))
 
 
 # ------------------------------------------------------------------------------------ evaluate
@@ -330,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     metadata = {"character": "\n".join(CHARACTERS)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pre_path = args.out.with_suffix(".pretrained.onnx")
-    export_onnx(model, pre_path, metadata)
+    export(model, pre_path, metadata)
     pre_real = evaluate(pre_path, [real[i] for i in test_idx], [real_texts[i] for i in test_idx])
     pre_path.unlink()
     print("before fine-tuning, unseen real:", pre_real)
@@ -352,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     fine_s = train_steps(model, args.finetune_steps, args.finetune_lr, mixed_batch, "fine-tune") \
         if args.finetune_steps and train_idx else 0.0
 
-    export_onnx(model, args.out, metadata)
+    export(model, args.out, metadata)
     diff = check_export(model, args.out, [real[i] for i in test_idx[:16]] + eval_synth[:16])
     test_crops, test_texts = [real[i] for i in test_idx], [real_texts[i] for i in test_idx]
     real_eval = evaluate(args.out, test_crops, test_texts)
