@@ -1,0 +1,16 @@
+"""The edge CLI's parser: every subcommand module imports, and the reader overrides parse."""
+from __future__ import annotations
+
+import pytest
+
+from checkpoint.cli import build_parser
+
+
+def test_eval_and_bench_take_a_detector_mode_and_refuse_unknown_ones():
+    parser = build_parser()
+    args = parser.parse_args(["eval", "some/dir", "--detector", "plate", "--skip", "250"])
+    assert (args.detector, args.skip) == ("plate", 250)
+    assert parser.parse_args(["bench", "--detector", "text"]).detector == "text"
+    assert parser.parse_args(["bench"]).detector == "gated"  # the reader config's default
+    with pytest.raises(SystemExit):
+        parser.parse_args(["eval", "some/dir", "--detector", "yolo"])
