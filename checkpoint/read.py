@@ -138,8 +138,8 @@ class StageTimes:
     recognise: float = 0.0
 
 
-def _plate_shaped(corners: np.ndarray, min_height: float = 8.0) -> bool:
-    """Plate text lines are wide and not tiny; tall or minute blobs are not worth reading."""
+def _plate_shaped(corners: np.ndarray, min_height: float) -> bool:
+    """Plate text lines are wide and not tiny; tall or small blobs are not worth reading."""
     tl, tr, _, bl = corners
     w, h = float(np.linalg.norm(tr - tl)), float(np.linalg.norm(bl - tl))
     return h >= min_height and 1.2 <= w / max(h, 1e-6) <= 12.0
@@ -152,10 +152,12 @@ class OnnxPlateReader:
     when the read's region is that one; every other plate goes to ``recogniser``."""
 
     def __init__(self, detector: PlateDetector, recogniser: PlateRecogniser,
-                 by_region: dict[str, PlateRecogniser] | None = None) -> None:
+                 by_region: dict[str, PlateRecogniser] | None = None, *,
+                 min_height: float = 14.0) -> None:
         self.detector = detector
         self.recogniser = recogniser
         self.by_region = by_region or {}
+        self.min_height = min_height
         self.times = StageTimes()
 
     def _recogniser(self, region: str | None) -> PlateRecogniser:
@@ -164,7 +166,7 @@ class OnnxPlateReader:
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
         t0 = time.perf_counter()
-        found = [d for d in self.detector.detect(image, scale) if _plate_shaped(d.corners)]
+        found = [d for d in self.detector.detect(image, scale) if _plate_shaped(d.corners, self.min_height)]
         t1 = time.perf_counter()
         self.times.detect += t1 - t0
         if not found:
@@ -199,4 +201,5 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
                                      threshold=cfg.plate_threshold)
         detector = (PlatesThenText(plates, detector) if cfg.detector == "plate"
                     else PlateGatedText(plates, detector, gate=cfg.gate_threshold))
-    return OnnxPlateReader(detector, CtcRecogniser(cfg.rec_model, threads=cfg.threads), by_region)
+    return OnnxPlateReader(detector, CtcRecogniser(cfg.rec_model, threads=cfg.threads), by_region,
+                           min_height=cfg.min_text_height)

@@ -76,3 +76,29 @@ def test_plates_of_a_region_go_to_that_regions_recogniser():
     assert reader.read_crop(crop, "cn").text == "皖A12345" and cn.calls == 1
     assert reader.read_crop(crop, "eu").text == "KA482BC" and generic.calls == 1
     assert reader.read_crop(crop, None).text == "KA482BC" and generic.calls == 2
+
+
+def test_text_lines_too_small_to_read_are_not_recognised():
+    from checkpoint.detect import Detection
+    from checkpoint.read import OnnxPlateReader
+    from checkpoint.recognise import Reading
+
+    def line(x: float, y: float, w: float, h: float) -> Detection:
+        return Detection(np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float32), 0.9)
+
+    class Lines:
+        def detect(self, image, scale=None):
+            return [line(10, 10, 60, 10), line(10, 40, 120, 30)]   # 10 px tall, 30 px tall
+
+    class Counting:
+        crops: list = []
+
+        def recognise(self, crops):
+            self.crops = crops
+            return [Reading("KA482BC", (0.99,) * 7, ()) for _ in crops]
+
+    rec = Counting()
+    reads = OnnxPlateReader(Lines(), rec, min_height=14).read(np.zeros((100, 200, 3), np.uint8), "eu")
+    assert [c.shape[0] for c in rec.crops] == [30] and len(reads) == 1
+    OnnxPlateReader(Lines(), rec, min_height=8).read(np.zeros((100, 200, 3), np.uint8), "eu")
+    assert len(rec.crops) == 2
