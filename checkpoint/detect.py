@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from checkpoint.models import bundled_model, session
+from checkpoint.motion import Box, merge_overlapping
 
 DEFAULT_DET_MODEL = "PP-OCRv6_det_small.onnx"
 
@@ -38,11 +39,18 @@ def order_corners(points: np.ndarray) -> np.ndarray:
                     dtype=np.float32)
 
 
-def input_size(shape: tuple[int, ...], max_side: int, scale: float | None = None) -> tuple[int, int]:
-    """A network's input (height, width) for an image of ``shape``: never enlarged, the longer
-    side at most ``max_side``, at most ``scale`` times the image, multiples of 32."""
+def search_scale(shape: tuple[int, ...], max_side: int, scale: float | None = None) -> float:
+    """How much a detector shrinks an image of ``shape``: never enlarged, the longer side at
+    most ``max_side``, at most ``scale``."""
     h, w = shape[:2]
-    scale = min(1.0, max_side / max(h, w), scale or 1.0)
+    return min(1.0, max_side / max(h, w), scale or 1.0)
+
+
+def input_size(shape: tuple[int, ...], max_side: int, scale: float | None = None) -> tuple[int, int]:
+    """A network's input (height, width) for an image of ``shape``: ``search_scale`` times
+    the image, in multiples of 32."""
+    h, w = shape[:2]
+    scale = search_scale(shape, max_side, scale)
     return max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
 
 
@@ -146,6 +154,7 @@ class PlateMaps:
     heat: np.ndarray
     corners: np.ndarray
     stride: int
+    corner_scale: float
     sx: float
     sy: float
 
@@ -160,6 +169,34 @@ class PlateMaps:
         c2, r2 = min(w, int(np.ceil((x2 + mx) * fx)) + 1), min(h, int(np.ceil((y2 + my) * fy)) + 1)
         window = self.heat[r1:r2, c1:c2]
         return float(window.max()) if window.size else 0.0
+
+    def windows(self, gate: float, reach: float, shape: tuple[int, ...]) -> list[Box]:
+        """Where a plate may be: each patch of heat ≥ ``gate``, widened to the plates its cells
+        predict (their corner offsets) and by ``reach`` times that size on each side (at least
+        two cells), overlapping windows merged; image pixels, clipped to ``shape``."""
+        mask = (self.heat >= gate).astype(np.uint8)
+        count, labels = cv2.connectedComponents(mask, connectivity=8)
+        if count <= 1:
+            return []
+        ys, xs = np.nonzero(mask)
+        patch = labels[ys, xs] - 1
+        centres = np.stack([(xs + 0.5) * self.stride, (ys + 0.5) * self.stride], axis=1)
+        quads = self.corners[:, ys, xs].T.reshape(-1, 4, 2) * self.corner_scale + centres[:, None]
+        lo = np.minimum(quads.min(axis=1), centres - self.stride / 2)
+        hi = np.maximum(quads.max(axis=1), centres + self.stride / 2)
+        x1, y1 = np.full(count - 1, np.inf), np.full(count - 1, np.inf)
+        x2, y2 = np.full(count - 1, -np.inf), np.full(count - 1, -np.inf)
+        np.minimum.at(x1, patch, lo[:, 0])
+        np.minimum.at(y1, patch, lo[:, 1])
+        np.maximum.at(x2, patch, hi[:, 0])
+        np.maximum.at(y2, patch, hi[:, 1])
+        mx = np.maximum((x2 - x1) * reach, 2 * self.stride) * self.sx
+        my = np.maximum((y2 - y1) * reach, 2 * self.stride) * self.sy
+        h, w = shape[:2]
+        boxes = [(max(0, int(a * self.sx - dx)), max(0, int(b * self.sy - dy)),
+                  min(w, int(np.ceil(c * self.sx + dx))), min(h, int(np.ceil(d * self.sy + dy))))
+                 for a, b, c, d, dx, dy in zip(x1, y1, x2, y2, mx, my)]
+        return merge_overlapping([b for b in boxes if b[2] > b[0] and b[3] > b[1]])
 
 
 class PlateCornerDetector:
@@ -182,7 +219,7 @@ class PlateCornerDetector:
         h, w = image.shape[:2]
         rh, rw = input_size(image.shape, self.max_side, scale)
         heat, corners = self.session.run(None, {"x": to_blob(image, (rh, rw))})
-        return PlateMaps(heat[0, 0], corners[0], self.stride, w / rw, h / rh)
+        return PlateMaps(heat[0, 0], corners[0], self.stride, self.corner_scale, w / rw, h / rh)
 
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
         m = self.maps(image, scale)
@@ -235,26 +272,49 @@ class PlatesThenText:
                 for line in lines]
 
 
+def whole_units(box: Box, scale: float, shape: tuple[int, ...], unit: int = 32) -> Box:
+    """``box`` widened about its centre (within ``shape``) until, shrunk by ``scale``, each side
+    is a whole number of ``unit``s: a network input must be, and a window resized to fit would
+    be stretched by up to a sixth, and read otherwise than in the whole image."""
+    def span(a: int, b: int, limit: int) -> tuple[int, int]:
+        size = min(limit, int(np.ceil(np.ceil((b - a) * scale / unit) * unit / scale)))
+        start = max(0, min(a - (size - (b - a)) // 2, limit - size))
+        return start, start + size
+
+    (x1, x2), (y1, y2) = span(box[0], box[2], shape[1]), span(box[1], box[3], shape[0])
+    return x1, y1, x2, y2
+
+
 class PlateGatedText:
     """Text lines, kept only where the plate detector sees a plate.
 
     The text detector finds text of any kind, and a sign's "BLDG084" fits a plate grammar; the
     plate detector tells plates from signs, but boxes them coarsely and misses some a text line
-    still shows. So every line is found as before and kept when the plate-centre heat reaches
-    ``gate`` in the line's box grown by ``grow`` of its size on each side (a plate's centre can
-    lie just off its number line). The plate network runs only on regions with text in them.
+    still shows. So a line is kept when the plate-centre heat reaches the low ``gate`` in the
+    line's box grown by ``grow`` of its size on each side (a plate's centre can lie just off
+    its number line). The cheap plate network runs first, and the costlier text detector only
+    in windows around its heat (``PlateMaps.windows``, ``reach`` plate sizes beyond each
+    patch), at the scale it would search the whole image at: a line the gate keeps lies inside
+    one, and a frame without a plate costs no text search at all.
     """
 
-    def __init__(self, plates: PlateCornerDetector, lines: PlateDetector, *, gate: float = 0.1,
-                 grow: float = 0.5) -> None:
+    def __init__(self, plates: PlateCornerDetector, lines: DbTextDetector, *, gate: float = 0.1,
+                 grow: float = 0.5, reach: float = 1.0) -> None:
         self.plates = plates
         self.lines = lines
         self.gate = gate
         self.grow = grow
+        self.reach = reach
 
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
-        lines = self.lines.detect(image, scale)
-        if not lines:
-            return []
         maps = self.plates.maps(image, scale)
-        return [line for line in lines if maps.support(line.corners, self.grow) >= self.gate]
+        text_scale = search_scale(image.shape, self.lines.max_side, scale)
+        found = []
+        for window in maps.windows(self.gate, self.reach, image.shape):
+            x1, y1, x2, y2 = whole_units(window, text_scale, image.shape)
+            offset = np.array([x1, y1], dtype=np.float32)
+            for line in self.lines.detect(image[y1:y2, x1:x2], text_scale):
+                line = Detection(line.corners + offset, line.score)
+                if maps.support(line.corners, self.grow) >= self.gate:
+                    found.append(line)
+        return found

@@ -46,6 +46,23 @@ def union(boxes: list[Box]) -> Box | None:
     return (int(arr[:, 0].min()), int(arr[:, 1].min()), int(arr[:, 2].max()), int(arr[:, 3].max()))
 
 
+def merge_overlapping(boxes: list[Box]) -> list[Box]:
+    """Boxes that overlap (or touch) replaced by their union, until none do."""
+    merged = list(boxes)
+    i = 0
+    while i < len(merged):
+        a = merged[i]
+        j = next((j for j in range(i + 1, len(merged)) if merged[j][0] <= a[2] and a[0] <= merged[j][2]
+                  and merged[j][1] <= a[3] and a[1] <= merged[j][3]), None)
+        if j is None:
+            i += 1
+            continue
+        b = merged.pop(j)
+        merged[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+        i = 0  # the grown box may now overlap one already passed
+    return merged
+
+
 def grow(box: Box, margin: float, width: int, height: int) -> Box:
     """Grow a box by ``margin`` of its size on each side (and at least 16 px), clipped to the frame."""
     x1, y1, x2, y2 = box

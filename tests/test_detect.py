@@ -1,9 +1,10 @@
-"""Plates then text lines: the composition of the two detectors, with fixed stand-in detectors."""
+"""How the plate and text detectors compose (plates then text lines; text lines gated by plate
+heat), with stand-in detectors and hand-made plate maps."""
 from __future__ import annotations
 
 import numpy as np
 
-from checkpoint.detect import Detection, PlatesThenText
+from checkpoint.detect import Detection, PlateGatedText, PlateMaps, PlatesThenText, whole_units
 
 
 def quad(x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
@@ -53,3 +54,67 @@ def test_plates_at_the_frame_edge_are_clipped_and_slivers_skipped():
     found = PlatesThenText(Fixed(edge, sliver), lines).detect(image)
     assert found == [edge]
     assert len(lines.seen) == 1 and lines.seen[0].shape[0] > 0
+
+
+def maps_with(patches: list[tuple[int, int, int, int]], shape=(60, 100), stride=4, sx=2.0, sy=2.0,
+              heat: float = 0.9) -> PlateMaps:
+    """Plate maps with heat on the given cell rectangles (c1, r1, c2, r2) and zero corner
+    offsets, for an image ``stride * s`` times the map's size."""
+    h = np.zeros(shape, np.float32)
+    for c1, r1, c2, r2 in patches:
+        h[r1:r2, c1:c2] = heat
+    return PlateMaps(h, np.zeros((8, *shape), np.float32), stride, 16.0, sx, sy)
+
+
+def test_windows_cover_each_heat_patch_grown_by_reach():
+    maps = maps_with([(10, 10, 20, 13)])          # cells 10..19 x 10..12: input px 40..80 x 40..52
+    (window,) = maps.windows(0.5, 1.0, (480, 800))
+    # in image px (x2): 80..160 x 80..104, grown by its own size, 80 x 24 (>= 2 cells = 16)
+    assert window == (0, 56, 240, 128)
+    assert maps.windows(0.95, 1.0, (480, 800)) == []   # no heat reaches the gate
+
+
+def test_windows_grow_to_the_plate_the_corners_predict_and_merge():
+    maps = maps_with([(10, 10, 12, 12), (40, 40, 42, 42)])
+    maps.corners[0, 10:12, 10:12] = -2.0          # corner x offsets of the first patch: 32 px left
+    a, b = maps.windows(0.5, 0.0, (480, 800))
+    assert a[0] <= (10 * 4 - 32) * 2 and b[0] > 300  # widened to the predicted corner, not merged
+    near = maps_with([(10, 10, 14, 12), (17, 10, 21, 12)])
+    assert len(near.windows(0.5, 1.0, (480, 800))) == 1  # grown into each other: one window
+
+
+def test_whole_units_widens_a_window_to_whole_network_cells_at_the_scale():
+    x1, y1, x2, y2 = whole_units((100, 100, 170, 130), 0.5, (1080, 1920))
+    assert x1 <= 100 and y1 <= 100 and x2 >= 170 and y2 >= 130
+    assert ((x2 - x1) * 0.5) % 32 == 0 and ((y2 - y1) * 0.5) % 32 == 0
+    assert whole_units((0, 0, 10, 10), 0.5, (1080, 1920))[:2] == (0, 0)   # kept inside the image
+    assert whole_units((1900, 1070, 1920, 1080), 0.5, (1080, 1920))[2:] == (1920, 1080)
+
+
+class FixedMaps:
+    def __init__(self, maps: PlateMaps) -> None:
+        self._maps = maps
+
+    def maps(self, image: np.ndarray, scale: float | None = None) -> PlateMaps:
+        return self._maps
+
+
+class Lines(Fixed):
+    max_side = 960
+
+
+def test_gated_text_searches_only_around_plate_heat_and_keeps_lines_near_it():
+    image = np.zeros((480, 800, 3), np.uint8)
+    maps = maps_with([(10, 10, 20, 13)])             # a plate around image px 80..160 x 80..104
+    on_plate = Detection(quad(30, 30, 110, 50), 0.9)   # window pixels
+    far = Detection(quad(180, 0, 230, 10), 0.9)        # in the window, but far from the heat
+    lines = Lines(on_plate, far)
+    found = PlateGatedText(FixedMaps(maps), lines, gate=0.5).detect(image)
+    (window,) = lines.seen
+    assert window.shape[0] < 480 and window.shape[1] < 800  # not the whole frame
+    (d,) = found
+    x1, y1, _, _ = whole_units((0, 56, 240, 128), 1.0, image.shape)
+    np.testing.assert_allclose(d.corners, quad(30, 30, 110, 50) + [x1, y1])
+    cold = Lines(on_plate)
+    assert PlateGatedText(FixedMaps(maps_with([])), cold).detect(image) == []
+    assert cold.seen == []  # no plate heat: the text detector never ran

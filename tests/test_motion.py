@@ -34,3 +34,15 @@ def test_box_helpers():
     assert grow((0, 0, 10, 10), 0.5, 20, 20) == (0, 0, 20, 20)
     assert clip((0, 0, 100, 100), (50, 50, 200, 200)) == (50, 50, 100, 100)
     assert clip((0, 0, 10, 10), (50, 50, 200, 200)) is None
+
+
+def test_overlapping_boxes_merge_until_none_overlap():
+    from checkpoint.motion import merge_overlapping
+
+    assert merge_overlapping([]) == []
+    apart = [(0, 0, 10, 10), (20, 0, 30, 10)]
+    assert merge_overlapping(apart) == apart
+    # the third box overlaps only the union of the first two, so the merge must look back
+    chain = [(0, 0, 10, 10), (40, 0, 50, 10), (8, 0, 42, 4)]
+    assert merge_overlapping(chain) == [(0, 0, 50, 10)]
+    assert merge_overlapping([(0, 0, 10, 10), (10, 10, 20, 20)]) == [(0, 0, 20, 20)]  # touching
