@@ -418,11 +418,12 @@ def _read_scene(item: LabelledImage, reads: list[PlateRead]) -> tuple[list[Plate
 
 
 def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None, skip: int = 0,
-             progress: bool = True, min_confidence: float = 0.0) -> EvalReport:
+             every: int = 1, progress: bool = True, min_confidence: float = 0.0) -> EvalReport:
     """Run ``reader`` over the labelled images in ``folder`` and measure it; scene reads below
-    ``min_confidence`` are dropped first, as the pipeline drops them."""
+    ``min_confidence`` are dropped first, as the pipeline drops them. ``skip`` and ``every``
+    pick images by file name (``skip=1, every=2``: the 2nd, 4th, ...)."""
     folder = Path(folder)
-    items = load_manifest(folder)[max(0, skip):]
+    items = load_manifest(folder)[max(0, skip)::max(1, every)]
     if limit is not None:
         items = items[:max(0, limit)]
     labelled = [p for item in items for p in item.plates]
@@ -481,7 +482,8 @@ def evaluate(folder: Path, reader: PlateReader, *, limit: int | None = None, ski
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Arguments of ``checkpoint eval DIR [--json] [--limit N] [--skip N] [--no-progress]``."""
+    """Arguments of ``checkpoint eval DIR [--json] [--limit N] [--skip N] [--every N]
+    [--no-progress]``."""
     parser.add_argument("eval_dir", metavar="DIR", type=Path,
                         help="folder of images with a labels.csv manifest")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -490,6 +492,9 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     parser.add_argument("--skip", type=int, default=0, metavar="N",
                         help="leave out the first N images (by file name), e.g. a half a model "
                              "was fine-tuned on")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="then evaluate every Nth image only: --skip 1 --every 2 is the "
+                             "lprnet-cn-crops half the CN recogniser was not tuned on")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar on stderr")
     return parser
@@ -498,7 +503,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 def run_eval(args: argparse.Namespace, reader: PlateReader, min_confidence: float = 0.0) -> int:
     """Evaluate and print; 0 on success, 2 when the manifest is missing or malformed."""
     try:
-        report = evaluate(args.eval_dir, reader, limit=args.limit, skip=args.skip,
+        report = evaluate(args.eval_dir, reader, limit=args.limit, skip=args.skip, every=args.every,
                           progress=getattr(args, "progress", True), min_confidence=min_confidence)
     except ManifestError as exc:
         print(f"checkpoint eval: {exc}", file=sys.stderr)

@@ -8,8 +8,8 @@ from checkpoint.cli import build_parser
 
 def test_eval_and_bench_take_a_detector_mode_and_refuse_unknown_ones():
     parser = build_parser()
-    args = parser.parse_args(["eval", "some/dir", "--detector", "plate", "--skip", "250"])
-    assert (args.detector, args.skip) == ("plate", 250)
+    args = parser.parse_args(["eval", "some/dir", "--detector", "plate", "--skip", "1", "--every", "2"])
+    assert (args.detector, args.skip, args.every) == ("plate", 1, 2)
     assert parser.parse_args(["bench", "--detector", "text"]).detector == "text"
     assert parser.parse_args(["bench"]).detector == "gated"  # the reader config's default
     with pytest.raises(SystemExit):

@@ -345,6 +345,13 @@ def test_skip_leaves_out_the_first_images_by_name(tmp_path):
     assert [c[1] for c in reader.calls] == ["b.png", "c.png"]
 
 
+def test_every_takes_alternate_images_after_skip(tmp_path):
+    names = make_set(tmp_path, [f"{n}.png,AB123,,,,,eu" for n in "edcbaf"])
+    reader = FakeReader(names)
+    evaluate(tmp_path, reader, skip=1, every=2, progress=False)
+    assert [c[1] for c in reader.calls] == ["b.png", "d.png", "f.png"]
+
+
 def test_ms_per_image_is_the_median_reader_time(tmp_path, monkeypatch):
     names = make_set(tmp_path, [f"{n}.png,AB123,,,,,eu" for n in "abc"])
     clock = [100.0]
