@@ -58,6 +58,10 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     # state names, slogans and dealer frames on the same car read as plates otherwise.
     "us": re.compile(r"(?=.*\d)(?=.*[A-Z])[A-Z0-9]{2,8}"),
 }
+#: US plates print the letter O like the digit 0, and many states issue no O: no read can tell
+#: them apart, so a US plate is written with 0 (as the OpenALPR US benchmark labels are: not one
+#: O in 111 plates). It is a spelling, not a correction; the matcher folds O and 0 together.
+_US_SPELLING = str.maketrans("O", "0")
 _GENERIC = _SHAPES["eu"]   # what a plate of no stated region must look like
 #: Common European national formats. A European read that fits one, or one OCR confusion per
 #: position away, is corrected to it (RK340A0 → RK340AO); any other European plate (Germany,
@@ -137,7 +141,9 @@ def _fit_region(plate: str, region: str) -> PlateFit | None:
     if region == "eu":
         return _fit_eu(plate)
     if region in _SHAPES:
-        return PlateFit(plate, region, ()) if _SHAPES[region].fullmatch(plate) else None
+        if not _SHAPES[region].fullmatch(plate):  # as read: an O is no digit (COLORADO)
+            return None
+        return PlateFit(plate.translate(_US_SPELLING) if region == "us" else plate, region, ())
     return _fit_formats(plate, _FORMATS[region], region)
 
 

@@ -50,6 +50,14 @@ def test_every_format_fits_as_is(plate, region):
     assert is_plausible(plate, region)
 
 
+def test_us_plates_are_written_with_0_for_o():
+    assert fit_plate("HKOE7C", "us") == fits("HK0E7C", "us")   # a spelling, not a correction
+    assert is_plausible("HKOE7C", "us")
+    assert fit_plate("GOTCHA", "us") is None      # an O is no digit: words are still not plates
+    assert fit_plate("COLORADO", "us") is None
+    assert fit_plate("RK340AO", "eu").text == "RK340AO"        # other regions keep their O
+
+
 def test_text_is_normalised_first():
     assert fit_plate("京A·12345", "cn") == fits("京A12345", "cn")
     assert fit_plate("ab-c 1234", "br") == fits("ABC1234", "br")
@@ -203,8 +211,9 @@ REGION_FORMATS = [(region, fmt) for region, fmts in FORMATS.items() for fmt in f
 FORMATTED = st.sampled_from(REGION_FORMATS).flatmap(
     lambda rf: st.tuples(st.just(rf[0]), plates(rf[1])))
 ALNUM = ascii_uppercase + digits
-US = st.tuples(st.text(ALNUM, min_size=0, max_size=6), st.sampled_from(digits),
-               st.sampled_from(ascii_uppercase), st.integers(0, 6)) \
+US_ALNUM = ALNUM.replace("O", "")  # a US plate is written with 0 for O (test below)
+US = st.tuples(st.text(US_ALNUM, min_size=0, max_size=6), st.sampled_from(digits),
+               st.sampled_from(ascii_uppercase.replace("O", "")), st.integers(0, 6)) \
     .map(lambda t: t[0][:t[3]] + t[1] + t[0][t[3]:] + t[2])  # 2-8 characters, a digit, a letter
 EU = st.tuples(st.text(ALNUM, min_size=2, max_size=8), st.sampled_from(digits),
                st.sampled_from(ascii_uppercase), st.integers(0, 8)) \
