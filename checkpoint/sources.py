@@ -12,8 +12,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -30,9 +31,21 @@ class SourceError(RuntimeError):
 
 @dataclass(frozen=True)
 class Frame:
+    """One frame. A file's frames are decoded to pixels only when ``image`` is first asked for,
+    which must be before the next frame is taken: a frame the pipeline skips costs OpenCV's
+    grab, not its colour conversion of 1080p pixels."""
+
     index: int
     t: float  # seconds since the source started (footage time for files)
-    image: np.ndarray
+    pixels: Callable[[], np.ndarray] = field(repr=False, compare=False)
+
+    @cached_property
+    def image(self) -> np.ndarray:
+        return self.pixels()
+
+    @classmethod
+    def decoded(cls, index: int, t: float, image: np.ndarray) -> Frame:
+        return cls(index, t, lambda: image)
 
 
 def is_live(uri: str) -> bool:
@@ -82,13 +95,18 @@ class FrameSource:
     def _sequential(self) -> Iterator[Frame]:
         cap = self._open()
         index = 0
+
+        def retrieve(i: int) -> np.ndarray:
+            ok, image = cap.retrieve()
+            if not ok or image is None:
+                raise SourceError(f"camera {self.camera_id}: frame {i} of {self.uri!r} "
+                                  "could not be decoded")
+            self._check(image, i)
+            return image
+
         try:
-            while not self.stop.is_set():
-                ok, image = cap.read()
-                if not ok or image is None:
-                    break
-                self._check(image, index)
-                yield Frame(index, index / self.fps, image)
+            while not self.stop.is_set() and cap.grab():
+                yield Frame(index, index / self.fps, lambda i=index: retrieve(i))
                 index += 1
         finally:
             cap.release()
@@ -156,7 +174,7 @@ class FrameSource:
                     else:
                         t = index / self.fps
                         time.sleep(max(0.0, paced_from + t - time.monotonic()))
-                    self._offer(slot, Frame(index, t, image))
+                    self._offer(slot, Frame.decoded(index, t, image))
                     index += 1
                 cap.release()
                 if not self.live:

@@ -102,3 +102,17 @@ def test_zero_size_and_giant_frames_are_refused():
         source._check(np.zeros((0, 0, 3), np.uint8), 3)
     with pytest.raises(SourceError, match="unusable size"):
         source._check(np.zeros((5000, 5000, 3), np.uint8), 0)
+
+
+def test_frames_of_a_file_decode_only_when_asked_and_give_their_own_pixels(tmp_path):
+    import cv2
+
+    path = tmp_path / "ramp.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
+    for i in range(10):
+        out.write(np.full((48, 64, 3), i * 25, np.uint8))  # each frame its own brightness
+    out.release()
+    means = {f.index: float(f.image.mean()) for f in FrameSource("c1", str(path)) if f.index % 3 == 0}
+    assert sorted(means) == [0, 3, 6, 9]  # frames 1, 2, 4 ... were only grabbed
+    for index, mean in means.items():
+        assert abs(mean - index * 25) < 4
