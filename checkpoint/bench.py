@@ -130,7 +130,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reads-per-second", type=float, default=5.0,
                         help="how often plates are read (the camera config's default)")
     parser.add_argument("--reader", choices=["ppocr", "rapidocr"], default="ppocr")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=ReaderConfig().threads,
+                        help="onnxruntime threads (reader.threads)")
     parser.add_argument("--detector", choices=["text", "gated", "plate"], default=ReaderConfig().detector,
                         help="reader.detector: text lines (text), text lines on plates only "
                         "(gated), or plates first (plate)")

@@ -54,7 +54,11 @@ class ReaderConfig(_Strict):
     name: Literal["ppocr", "rapidocr"] = Field(
         default="ppocr", description="ppocr: PP-OCR det+rec through onnxruntime with plate "
         "grammars (default); rapidocr: rapidocr's generic OCR pipeline (the baseline)")
-    threads: int = Field(default=2, ge=1, le=64, description="onnxruntime threads per camera")
+    threads: int = Field(
+        default=1, ge=1, le=64, description="onnxruntime threads per camera. One: on a 2-core "
+        "box `checkpoint bench` ran a fifth slower with two (onnxruntime's spinning workers "
+        "compete with the video decoder's threads for the same cores); a box with cores to "
+        "spare runs more cameras")
     detector: Literal["text", "gated", "plate"] = Field(
         default="gated", description="text: PP-OCR's text detector boxes every text line in the "
         "searched region; gated (default): the same lines, read only where the project's plate "

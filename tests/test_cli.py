@@ -12,5 +12,6 @@ def test_eval_and_bench_take_a_detector_mode_and_refuse_unknown_ones():
     assert (args.detector, args.skip, args.every) == ("plate", 1, 2)
     assert parser.parse_args(["bench", "--detector", "text"]).detector == "text"
     assert parser.parse_args(["bench"]).detector == "gated"  # the reader config's default
+    assert parser.parse_args(["bench"]).threads == 1
     with pytest.raises(SystemExit):
         parser.parse_args(["eval", "some/dir", "--detector", "yolo"])
