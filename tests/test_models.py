@@ -32,8 +32,8 @@ REAL_CROPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "lprnet-c
 
 @pytest.mark.skipif(not REAL_CROPS.is_dir(), reason="shared/data/lprnet-cn-crops not present")
 def test_reads_unseen_real_crops_as_well_as_its_card_says(recogniser):
-    """A regression guard on the crops never trained on (the last 250 by name): the card reports
-    78.0 % on all 250 (78 % on these 50); the first 50 of them must stay at 70 % or better."""
+    """A regression guard on crops never trained on (the 2nd, 4th, ... by name): the card
+    reports 84.0 % on all 250 of them (42 of these first 50); these must stay at 76 % or better."""
     import csv
 
     import cv2
@@ -41,10 +41,10 @@ def test_reads_unseen_real_crops_as_well_as_its_card_says(recogniser):
     from checkpoint.read import to_plate_read
 
     rows = sorted(csv.DictReader((REAL_CROPS / "labels.csv").open()), key=lambda r: r["image"])
-    unseen = rows[250:300]
+    unseen = rows[1::2][:50]
     right = 0
     for row in unseen:
         (reading,) = recogniser.recognise([cv2.imread(str(REAL_CROPS / row["image"]))])
         read = to_plate_read(reading, np.zeros((4, 2), np.float32), "cn")
         right += read is not None and read.text == row["plate"]
-    assert right / len(unseen) >= 0.70
+    assert right / len(unseen) >= 0.76
