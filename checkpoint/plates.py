@@ -101,6 +101,12 @@ def normalise(text: str) -> str:
     return "".join(_ALLOWED.findall(_SEPARATORS.sub("", folded)))
 
 
+def spell(plate: str, region: str | None) -> str:
+    """A normalised plate as kakou writes plates of ``region`` (US: 0 for O), so a watchlist
+    entry and a read of the same plate are the same text."""
+    return plate.translate(_US_SPELLING) if (region or "").lower() == "us" else plate
+
+
 def _fit_char(char: str, allowed: str) -> str:
     """The character itself if its position allows it, else its likeliest allowed confusion
     ("" when there is none)."""
@@ -143,7 +149,7 @@ def _fit_region(plate: str, region: str) -> PlateFit | None:
     if region in _SHAPES:
         if not _SHAPES[region].fullmatch(plate):  # as read: an O is no digit (COLORADO)
             return None
-        return PlateFit(plate.translate(_US_SPELLING) if region == "us" else plate, region, ())
+        return PlateFit(spell(plate, region), region, ())
     return _fit_formats(plate, _FORMATS[region], region)
 
 

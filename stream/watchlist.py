@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from checkpoint.contracts import DocumentType, WatchlistEntry, validation_problems
-from checkpoint.plates import normalise
+from checkpoint.plates import normalise, spell
 from checkpoint.pseudonym import PseudonymError, PseudonymKey, load_key, subject_tag
 from stream.match import compile_pattern
 
@@ -89,7 +89,7 @@ def _entry(row: Mapping[str, str], created_by: str, key: PseudonymKey | None) ->
     values = {k: v.strip() for k, v in row.items() if k in COLUMNS and v is not None and v.strip()}
     values.update(_tag(row, key))
     if "plate" in values:
-        plate = normalise(values["plate"])
+        plate = spell(normalise(values["plate"]), values.get("region"))
         if not plate:
             raise ValueError(f"plate {values['plate']!r} has no letters or digits")
         values["plate"] = plate

@@ -15,6 +15,12 @@ def test_sample_watchlist_is_valid():
     assert len(result.entries) >= 3
 
 
+def test_us_plates_are_stored_as_the_edge_reads_them():
+    text = HEADER + "u1,stolen,OOB 123,,us,stolen,1,stop,\nu2,stolen,OOB 123,,eu,stolen,1,stop,\n"
+    result = parse_csv(text, created_by="t")
+    assert [e.plate for e in result.entries] == ["00B123", "OOB123"]  # US: 0 for O, as read
+
+
 def test_every_bad_line_is_reported_with_its_number_and_reason():
     text = HEADER + "\n".join([
         "e1,stolen,KA 482 BC,,,stolen,1,stop,",          # line 2: good, plate normalised
