@@ -24,7 +24,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from checkpoint.plates import fit_plate
-from models.synth_plates import _background, _motion_kernel, jpeg, resize_camera
+from models.synth_plates import (_background, _motion_kernel, batch_of, jpeg, resize_camera,
+                                 write_preview)
 
 #: The recogniser's characters (CTC classes 1..36; 0 is the blank, ``CtcRecogniser`` appends a space).
 CHARACTERS: tuple[str, ...] = (*digits, *ascii_uppercase)
@@ -444,10 +445,8 @@ def synth_plate_latin(rng: np.random.Generator) -> tuple[np.ndarray, str]:
 
 
 def synth_batch_latin(seed: int | Sequence[int], count: int) -> tuple[list[np.ndarray], list[str]]:
-    """``count`` crops and texts from ``numpy.random.default_rng(seed)``."""
-    rng = np.random.default_rng(seed)
-    pairs = [synth_plate_latin(rng) for _ in range(count)]
-    return [c for c, _ in pairs], [t for _, t in pairs]
+    """``count`` Latin crops and texts from ``numpy.random.default_rng(seed)``."""
+    return batch_of(synth_plate_latin, seed, count)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -456,14 +455,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    crops, texts = synth_batch_latin(args.seed, args.count)
-    for i, (crop, text) in enumerate(zip(crops, texts)):
-        cv2.imwrite(str(args.out / f"{i:04d}_{text}.png"), crop)
-    tiles = [cv2.resize(c, (192, 48)) for c in crops[: args.count // 4 * 4]]
-    if tiles:
-        grid = np.vstack([np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles), 4)])
-        cv2.imwrite(str(args.out / "grid.png"), grid)
+    write_preview(args.out, *synth_batch_latin(args.seed, args.count), tile=(192, 48), columns=4)
     rng = np.random.default_rng(args.seed)
     faces = [render_flat_latin(rng, random_latin_plate(rng)) for _ in range(12)]
     faces = [cv2.resize(f, (260, int(round(260 * f.shape[0] / f.shape[1])))) for f in faces]

@@ -16,7 +16,7 @@ import argparse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 from string import ascii_uppercase, digits
 
 import cv2
@@ -258,15 +258,31 @@ def synth_plate(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return degrade(rng, render_flat(rng, style)), style.text
 
 
-def synth_batch(seed: int | Sequence[int], count: int) -> tuple[list[np.ndarray], list[str]]:
-    """``count`` crops and texts from ``numpy.random.default_rng(seed)``."""
+def batch_of(make: Callable[[np.random.Generator], tuple[np.ndarray, str]],
+             seed: int | Sequence[int], count: int) -> tuple[list[np.ndarray], list[str]]:
+    """``count`` crops and texts from ``make`` drawing on ``numpy.random.default_rng(seed)``."""
     rng = np.random.default_rng(seed)
-    crops, texts = [], []
-    for _ in range(count):
-        crop, text = synth_plate(rng)
-        crops.append(crop)
-        texts.append(text)
-    return crops, texts
+    pairs = [make(rng) for _ in range(count)]
+    return [c for c, _ in pairs], [t for _, t in pairs]
+
+
+def synth_batch(seed: int | Sequence[int], count: int) -> tuple[list[np.ndarray], list[str]]:
+    """``count`` CN crops and texts from ``numpy.random.default_rng(seed)``."""
+    return batch_of(synth_plate, seed, count)
+
+
+def write_preview(out: Path, crops: list[np.ndarray], texts: list[str], tile: tuple[int, int],
+                  columns: int) -> None:
+    """Each crop as ``NNNN_TEXT.png`` in ``out`` (encoded first: OpenCV cannot open a path with
+    Chinese characters everywhere) and the first whole rows as ``grid.png``, tiles of ``tile``
+    (w, h)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for i, (crop, text) in enumerate(zip(crops, texts)):
+        cv2.imencode(".png", crop)[1].tofile(str(out / f"{i:04d}_{text}.png"))
+    tiles = [cv2.resize(c, tile) for c in crops[: len(crops) // columns * columns]]
+    if tiles:
+        grid = np.vstack([np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)])
+        cv2.imwrite(str(out / "grid.png"), grid)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,14 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    crops, texts = synth_batch(args.seed, args.count)
-    for i, (crop, text) in enumerate(zip(crops, texts)):
-        cv2.imencode(".png", crop)[1].tofile(str(args.out / f"{i:04d}_{text}.png"))
-    tiles = [cv2.resize(c, (188, 48)) for c in crops[: args.count // 5 * 5]]
-    if tiles:
-        grid = np.vstack([np.hstack(tiles[i:i + 5]) for i in range(0, len(tiles), 5)])
-        cv2.imwrite(str(args.out / "grid.png"), grid)
+    write_preview(args.out, *synth_batch(args.seed, args.count), tile=(188, 48), columns=5)
 
 
 if __name__ == "__main__":
