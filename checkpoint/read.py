@@ -192,7 +192,8 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
     from checkpoint.models import project_model
     from checkpoint.recognise import CtcRecogniser
 
-    by_region = {region: CtcRecogniser(project_model(path), threads=cfg.threads)
+    by_region = {region: CtcRecogniser(project_model(path), threads=cfg.threads,
+                                       views=cfg.rec_views)
                  for region, path in cfg.rec_models.items()}
     detector: PlateDetector = DbTextDetector(cfg.det_model, threads=cfg.threads,
                                              max_side=cfg.det_max_side)

@@ -4,6 +4,11 @@ The default recogniser is PP-OCR's text recogniser (ONNX, character set in its m
 are batched by width; the CTC output is folded onto plate characters and decoded greedily with
 numpy, and the runner-up character at the closest calls gives the alternatives the stream's fuzzy
 matcher also tries.
+
+A recogniser may read each crop in several views (``views``): as found, a little tighter, looser
+and shifted. Each view's reads are candidates, and the text likeliest over all views (the CTC
+likelihood, summed) is kept: the detector's corners wander by a few per cent, and a character one
+framing cuts or crowds another reads whole.
 """
 from __future__ import annotations
 
@@ -19,6 +24,15 @@ from checkpoint.models import ModelError, bundled_model, session
 DEFAULT_REC_MODEL = "PP-OCRv6_rec_small.onnx"
 REC_HEIGHT = 48
 MIN_WIDTH_RATIO = 1.0  # no padding beyond the crop: measured as accurate on plates, and faster
+#: The framings of a multi-view read, first the crop as found: (left, top, right, bottom) margins
+#: as shares of the crop's width and height, positive inward.
+VIEWS: tuple[tuple[float, float, float, float], ...] = (
+    (0.0, 0.0, 0.0, 0.0),
+    (0.03, 0.05, 0.03, 0.05),      # tighter
+    (-0.03, -0.06, -0.03, -0.06),  # looser
+    (0.02, 0.0, -0.02, 0.0),       # window moved right
+    (-0.02, 0.0, 0.02, 0.0),       # window moved left
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,18 @@ def _prepare(crop: np.ndarray, width: int) -> np.ndarray:
     out = np.zeros((3, REC_HEIGHT, width), np.float32)
     out[:, :, :resized_w] = ((img / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
     return out
+
+
+def reframe(crop: np.ndarray, margins: tuple[float, float, float, float]) -> np.ndarray:
+    """The crop seen through a window moved by ``margins`` (see ``VIEWS``), at the crop's size;
+    beyond the crop its edge pixels repeat."""
+    h, w = crop.shape[:2]
+    left, top, right, bottom = margins
+    src = np.float32([[left * w, top * h], [w - right * w, top * h],
+                      [w - right * w, h - bottom * h], [left * w, h - bottom * h]])
+    dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    return cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h),
+                               borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclass(frozen=True)
@@ -72,13 +98,17 @@ class PlateVocabulary:
         return cls(("", "", *plate_chars), order, starts)
 
     def fold(self, probs: np.ndarray) -> np.ndarray:
-        """(T, model classes) → (T, plate classes), probabilities summed per plate character."""
-        return np.add.reduceat(probs[:, self.order], self.starts, axis=1)
+        """(..., model classes) → (..., plate classes), probabilities summed per plate character."""
+        return np.add.reduceat(probs[..., self.order], self.starts, axis=-1)
 
 
 def ctc_decode(probs: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
     """Greedy CTC decode of one (T, model classes) matrix: plate text, confidences, next-best."""
-    folded = vocab.fold(probs)
+    return greedy_decode(vocab.fold(probs), vocab, max_alternatives)
+
+
+def greedy_decode(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
+    """Greedy CTC decode of one (T, plate classes) matrix."""
     best = folded.argmax(axis=1)
     keep = (best > 1) & np.concatenate([[True], best[1:] != best[:-1]])
     steps = np.flatnonzero(keep)
@@ -101,11 +131,105 @@ def ctc_decode(probs: np.ndarray, vocab: PlateVocabulary, max_alternatives: int 
     return Reading("".join(text), tuple(float(p) for p in p_best), tuple(alternatives))
 
 
+def _log_plate_probs(folded: np.ndarray) -> np.ndarray:
+    """Log probabilities with "skip" (a non-plate character) counted as the blank: the decoder
+    reads both as nothing."""
+    logp = np.log(np.maximum(folded, 1e-30))
+    logp[..., 0] = np.logaddexp(logp[..., 0], logp[..., 1])
+    logp[..., 1] = -np.inf
+    return logp
+
+
+def _extended(labels: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """CTC's blank-interleaved label rows (padded with blanks) and where a path may skip a blank
+    (between two different characters)."""
+    ext = np.zeros((len(labels), 2 * max(map(len, labels)) + 1), np.int64)
+    for i, row in enumerate(labels):
+        ext[i, 1:2 * len(row):2] = row
+    can_skip = np.zeros(ext.shape, bool)
+    can_skip[:, 2:] = (ext[:, 2:] != 0) & (ext[:, 2:] != ext[:, :-2])
+    return ext, can_skip
+
+
+def ctc_log_likelihoods(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
+    """log P(labels | views) per candidate, summed over views: the CTC forward algorithm.
+
+    ``logp`` is (views, T, classes) from ``_log_plate_probs``; every candidate has at least one
+    label. Written here, vectorised over views and candidates, because onnxruntime has no CTC
+    loss and PyTorch is a training-only dependency."""
+    if not labels or min(map(len, labels)) == 0:
+        raise ValueError("every candidate needs at least one character")
+    ext, can_skip = _extended(labels)
+    emit = logp[:, :, ext]                                  # (views, T, candidates, states)
+    alpha = np.full(emit[:, 0].shape, -np.inf)
+    alpha[..., :2] = emit[:, 0, :, :2]
+    pad = np.full(alpha.shape[:-1] + (2,), -np.inf)
+    for t in range(1, logp.shape[1]):
+        shifted = np.concatenate([pad, alpha[..., :-2]], axis=-1)
+        step = np.logaddexp(alpha, np.concatenate([pad[..., :1], alpha[..., :-1]], axis=-1))
+        alpha = np.logaddexp(step, np.where(can_skip, shifted, -np.inf)) + emit[:, t]
+    ends = 2 * np.array([len(row) for row in labels])
+    rows = np.arange(len(labels))
+    return np.logaddexp(alpha[:, rows, ends], alpha[:, rows, ends - 1]).sum(axis=0)
+
+
+def ctc_align(logp: np.ndarray, labels: list[int]) -> np.ndarray:
+    """Each label's probability where the likeliest path through (T, classes) ``logp`` emits
+    it (Viterbi; hand-written for the same reason as ``ctc_log_likelihoods``)."""
+    (ext,), (can_skip,) = _extended([labels])
+    emit = logp[:, ext]                                     # (T, states)
+    score = np.full(ext.size, -np.inf)
+    score[:2] = emit[0, :2]
+    came_from = np.zeros((len(logp), ext.size), np.int64)   # states stepped back at t: 0, 1, 2
+    for t in range(1, len(logp)):
+        options = np.stack([score,
+                            np.concatenate([[-np.inf], score[:-1]]),
+                            np.where(can_skip, np.concatenate([[-np.inf] * 2, score[:-2]]), -np.inf)])
+        came_from[t] = options.argmax(axis=0)
+        score = options.max(axis=0) + emit[t]
+    state = ext.size - 1 if score[-1] >= score[-2] else ext.size - 2
+    first_frame = np.zeros(ext.size, np.int64)  # the frame where the path entered each state
+    for t in range(len(logp) - 1, 0, -1):
+        back = came_from[t, state]
+        if back:
+            first_frame[state] = t
+        state -= back
+    first_frame[state] = 0
+    states = np.arange(1, ext.size, 2)
+    return np.exp(emit[first_frame[states], states])
+
+
+def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
+    """The likeliest text over views of one crop (views, T, plate classes): every view's greedy
+    read and its alternatives are candidates. Confidences are those of the likeliest path through
+    the first view (the crop as found); an alternative's is the read's scaled by how much less
+    likely it is, per view."""
+    readings = [greedy_decode(f, vocab, max_alternatives) for f in folded]
+    candidates = list(dict.fromkeys(text for r in readings
+                                    for text in (r.text, *(t for t, _ in r.alternatives)) if text))
+    if not candidates:
+        return Reading("", (), ())
+    index = {c: i for i, c in enumerate(vocab.chars)}
+    labels = [[index[c] for c in text] for text in candidates]
+    logp = _log_plate_probs(folded)
+    scores = ctc_log_likelihoods(logp, labels)
+    order = np.argsort(-scores, kind="stable")
+    best = int(order[0])
+    confidences = tuple(float(p) for p in ctc_align(logp[0], labels[best]))
+    mean = float(np.mean(confidences))
+    alternatives = tuple((candidates[i], mean * float(np.exp((scores[i] - scores[best]) / len(folded))))
+                         for i in order[1:max_alternatives + 1])
+    return Reading(candidates[best], confidences, alternatives)
+
+
 class CtcRecogniser:
-    """PP-OCR CTC recognition on crops resized to height 48, batched by similar width."""
+    """CTC recognition (PP-OCR's or the project's model) on crops resized to height 48, batched
+    by similar width; each crop read in the first ``views`` of ``VIEWS``."""
 
     def __init__(self, model: str | Path | None = None, *, threads: int = 1,
-                 batch_size: int = 8) -> None:
+                 batch_size: int = 8, views: int = 1) -> None:
+        if not 1 <= views <= len(VIEWS):
+            raise ValueError(f"views must be 1 to {len(VIEWS)}, not {views}")
         path = model or bundled_model(DEFAULT_REC_MODEL)
         self._session = session(path, threads)
         self._input = self._session.get_inputs()[0].name
@@ -114,6 +238,11 @@ class CtcRecogniser:
             raise ModelError(f"model {path} has no 'character' list in its metadata")
         self.vocab = PlateVocabulary.from_charset(["<blank>", *characters.splitlines(), " "])
         self.batch_size = batch_size
+        self.views = VIEWS[:views]
+
+    def _view_batch(self, crops: list[np.ndarray], width: int) -> np.ndarray:
+        return np.stack([_prepare(reframe(crop, m) if any(m) else crop, width)
+                         for crop in crops for m in self.views])
 
     def recognise(self, crops: list[np.ndarray]) -> list[Reading]:
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
@@ -122,8 +251,9 @@ class CtcRecogniser:
             idx = order[start:start + self.batch_size]
             ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in idx)
             width = int(np.ceil(REC_HEIGHT * max(ratio, MIN_WIDTH_RATIO)))
-            batch = np.stack([_prepare(crops[i], width) for i in idx])
+            batch = self._view_batch([crops[i] for i in idx], width)
             probs = self._session.run(None, {self._input: batch})[0]
-            for i, p in zip(idx, probs):
-                results[i] = ctc_decode(p, self.vocab)
+            for i, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
+                results[i] = (ctc_decode(p[0], self.vocab) if len(self.views) == 1
+                              else best_of_views(self.vocab.fold(p), self.vocab))
         return [r for r in results if r is not None]

@@ -66,6 +66,19 @@ def test_recognisers_per_region_name_known_regions_and_default_to_the_cn_model(t
         ReaderConfig(rec_models={"mars": "x.onnx"})
 
 
+def test_region_recognisers_read_in_as_many_views_as_there_are(tmp_path):
+    from checkpoint.config import ReaderConfig
+    from checkpoint.read import build_reader
+    from checkpoint.recognise import VIEWS
+
+    assert ReaderConfig().rec_views == len(VIEWS)
+    reader = build_reader(ReaderConfig(rec_views=3))
+    assert reader.by_region["cn"].views == VIEWS[:3] and reader.recogniser.views == VIEWS[:1]
+    for bad in (0, len(VIEWS) + 1):
+        with pytest.raises(ValueError, match="rec_views"):
+            ReaderConfig(rec_views=bad)
+
+
 def test_detector_is_text_or_plate_and_the_plate_model_ships(tmp_path):
     from checkpoint.config import ReaderConfig
     from checkpoint.models import project_model
