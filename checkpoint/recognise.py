@@ -131,18 +131,20 @@ def greedy_decode(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
     return Reading("".join(text), tuple(float(p) for p in p_best), tuple(alternatives))
 
 
-def _log_plate_probs(folded: np.ndarray) -> np.ndarray:
-    """Log probabilities with "skip" (a non-plate character) counted as the blank: the decoder
-    reads both as nothing."""
-    logp = np.log(np.maximum(folded, 1e-30))
-    logp[..., 0] = np.logaddexp(logp[..., 0], logp[..., 1])
-    logp[..., 1] = -np.inf
-    return logp
+def _nothing_merged(folded: np.ndarray) -> np.ndarray:
+    """Plate-class probabilities with "skip" (a non-plate character) counted as the blank: the
+    decoder reads both as nothing."""
+    merged = folded.copy()
+    merged[..., 0] += merged[..., 1]
+    merged[..., 1] = 0.0
+    return merged
 
 
 def _extended(labels: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     """CTC's blank-interleaved label rows (padded with blanks) and where a path may skip a blank
     (between two different characters)."""
+    if not labels or min(map(len, labels)) == 0:
+        raise ValueError("every candidate needs at least one character")
     ext = np.zeros((len(labels), 2 * max(map(len, labels)) + 1), np.int64)
     for i, row in enumerate(labels):
         ext[i, 1:2 * len(row):2] = row
@@ -151,52 +153,51 @@ def _extended(labels: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ext, can_skip
 
 
-def ctc_log_likelihoods(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
-    """log P(labels | views) per candidate, summed over views: the CTC forward algorithm.
-
-    ``logp`` is (views, T, classes) from ``_log_plate_probs``; every candidate has at least one
-    label. Written here, vectorised over views and candidates, because onnxruntime has no CTC
-    loss and PyTorch is a training-only dependency."""
-    if not labels or min(map(len, labels)) == 0:
-        raise ValueError("every candidate needs at least one character")
+def ctc_log_likelihoods(folded: np.ndarray, labels: list[list[int]]) -> np.ndarray:
+    """log P(labels | views) per candidate, summed over the views of (views, T, plate classes)
+    ``folded``: the CTC forward algorithm, rescaled each frame. Hand-written, vectorised over
+    views and candidates, because onnxruntime has no CTC loss and PyTorch is training-only."""
     ext, can_skip = _extended(labels)
-    emit = logp[:, :, ext]                                  # (views, T, candidates, states)
-    alpha = np.full(emit[:, 0].shape, -np.inf)
-    alpha[..., :2] = emit[:, 0, :, :2]
-    pad = np.full(alpha.shape[:-1] + (2,), -np.inf)
-    for t in range(1, logp.shape[1]):
-        shifted = np.concatenate([pad, alpha[..., :-2]], axis=-1)
-        step = np.logaddexp(alpha, np.concatenate([pad[..., :1], alpha[..., :-1]], axis=-1))
-        alpha = np.logaddexp(step, np.where(can_skip, shifted, -np.inf)) + emit[:, t]
-    ends = 2 * np.array([len(row) for row in labels])
+    emit = _nothing_merged(folded)[:, :, ext]               # (views, T, candidates, states)
+    alpha = np.zeros(emit[:, 0].shape[:-1] + (ext.shape[1] + 2,))  # two empty states first
+    alpha[..., 2:4] = emit[:, 0, :, :2]
+    log_scale = np.zeros(alpha.shape[:-1])
+    for t in range(1, emit.shape[1]):
+        step = (alpha[..., 2:] + alpha[..., 1:-1] + can_skip * alpha[..., :-2]) * emit[:, t]
+        total = step.sum(axis=-1)
+        total[total == 0] = 1.0                             # an impossible candidate stays 0
+        alpha[..., 2:] = step / total[..., None]
+        log_scale += np.log(total)
+    ends = 2 + 2 * np.array([len(row) for row in labels])   # the last label's state, padded
     rows = np.arange(len(labels))
-    return np.logaddexp(alpha[:, rows, ends], alpha[:, rows, ends - 1]).sum(axis=0)
+    with np.errstate(divide="ignore"):
+        return (np.log(alpha[:, rows, ends] + alpha[:, rows, ends - 1]) + log_scale).sum(axis=0)
 
 
-def ctc_align(logp: np.ndarray, labels: list[int]) -> np.ndarray:
-    """Each label's probability where the likeliest path through (T, classes) ``logp`` emits
-    it (Viterbi; hand-written for the same reason as ``ctc_log_likelihoods``)."""
+def ctc_align(folded: np.ndarray, labels: list[int]) -> np.ndarray:
+    """Each label's probability where the likeliest path through (T, plate classes) ``folded``
+    emits it (Viterbi; hand-written for the same reason as ``ctc_log_likelihoods``)."""
     (ext,), (can_skip,) = _extended([labels])
-    emit = logp[:, ext]                                     # (T, states)
-    score = np.full(ext.size, -np.inf)
-    score[:2] = emit[0, :2]
-    came_from = np.zeros((len(logp), ext.size), np.int64)   # states stepped back at t: 0, 1, 2
-    for t in range(1, len(logp)):
-        options = np.stack([score,
-                            np.concatenate([[-np.inf], score[:-1]]),
-                            np.where(can_skip, np.concatenate([[-np.inf] * 2, score[:-2]]), -np.inf)])
+    emit = _nothing_merged(folded)[:, ext]                  # (T, states)
+    logp = np.log(np.maximum(emit, 1e-30))
+    score = np.full(ext.size + 2, -np.inf)                  # two unreachable states first
+    score[2:4] = logp[0, :2]
+    skip = np.where(can_skip, 0.0, -np.inf)
+    came_from = np.zeros(emit.shape, np.int64)              # states stepped back at t: 0, 1, 2
+    for t in range(1, len(emit)):
+        options = np.stack([score[2:], score[1:-1], score[:-2] + skip])
         came_from[t] = options.argmax(axis=0)
-        score = options.max(axis=0) + emit[t]
+        score[2:] = options.max(axis=0) + logp[t]
     state = ext.size - 1 if score[-1] >= score[-2] else ext.size - 2
-    first_frame = np.zeros(ext.size, np.int64)  # the frame where the path entered each state
-    for t in range(len(logp) - 1, 0, -1):
+    first_frame = np.zeros(ext.size, np.int64)              # where the path entered each state
+    for t in range(len(emit) - 1, 0, -1):
         back = came_from[t, state]
         if back:
             first_frame[state] = t
         state -= back
     first_frame[state] = 0
     states = np.arange(1, ext.size, 2)
-    return np.exp(emit[first_frame[states], states])
+    return emit[first_frame[states], states]
 
 
 def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
@@ -211,11 +212,10 @@ def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
         return Reading("", (), ())
     index = {c: i for i, c in enumerate(vocab.chars)}
     labels = [[index[c] for c in text] for text in candidates]
-    logp = _log_plate_probs(folded)
-    scores = ctc_log_likelihoods(logp, labels)
+    scores = ctc_log_likelihoods(folded, labels)
     order = np.argsort(-scores, kind="stable")
     best = int(order[0])
-    confidences = tuple(float(p) for p in ctc_align(logp[0], labels[best]))
+    confidences = tuple(float(p) for p in ctc_align(folded[0], labels[best]))
     mean = float(np.mean(confidences))
     alternatives = tuple((candidates[i], mean * float(np.exp((scores[i] - scores[best]) / len(folded))))
                          for i in order[1:max_alternatives + 1])

@@ -31,20 +31,26 @@ REAL_CROPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "lprnet-c
 
 
 @pytest.mark.skipif(not REAL_CROPS.is_dir(), reason="shared/data/lprnet-cn-crops not present")
-def test_reads_unseen_real_crops_as_well_as_its_card_says(recogniser):
+def test_reads_unseen_real_crops_as_well_as_its_card_says():
     """A regression guard on crops never trained on (the 2nd, 4th, ... by name): the card
-    reports 84.0 % on all 250 of them (42 of these first 50); these must stay at 76 % or better."""
+    reports 84.0 % read once and 86.8 % in five views on all 250 of them (42 and 44 of these first
+    50); these must stay at 76 % and 80 % or better, and views must not read fewer than once."""
     import csv
 
     import cv2
 
     from checkpoint.read import to_plate_read
+    from checkpoint.recognise import VIEWS, CtcRecogniser
 
     rows = sorted(csv.DictReader((REAL_CROPS / "labels.csv").open()), key=lambda r: r["image"])
     unseen = rows[1::2][:50]
-    right = 0
-    for row in unseen:
-        (reading,) = recogniser.recognise([cv2.imread(str(REAL_CROPS / row["image"]))])
-        read = to_plate_read(reading, np.zeros((4, 2), np.float32), "cn")
-        right += read is not None and read.text == row["plate"]
-    assert right / len(unseen) >= 0.76
+    crops = [cv2.imread(str(REAL_CROPS / row["image"])) for row in unseen]
+
+    def share_right(views: int) -> float:
+        readings = CtcRecogniser(model=MODEL, threads=1, views=views).recognise(crops)
+        reads = [to_plate_read(r, np.zeros((4, 2), np.float32), "cn") for r in readings]
+        return sum(r is not None and r.text == row["plate"] for r, row in zip(reads, unseen)) / 50
+
+    once, in_views = share_right(1), share_right(len(VIEWS))
+    assert once >= 0.76
+    assert in_views >= max(once, 0.80)

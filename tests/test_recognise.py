@@ -3,8 +3,8 @@ import itertools
 import numpy as np
 import pytest
 
-from checkpoint.recognise import (VIEWS, PlateVocabulary, _log_plate_probs, best_of_views,
-                                  ctc_align, ctc_decode, ctc_log_likelihoods, reframe)
+from checkpoint.recognise import (VIEWS, PlateVocabulary, best_of_views, ctc_align, ctc_decode,
+                                  ctc_log_likelihoods, reframe)
 
 # A tiny model charset: blank, then what a generic OCR model knows, including non-plate characters
 CHARSET = ["<blank>", "A", "B", "8", "a", "Ａ", "-", "中", " "]
@@ -136,8 +136,10 @@ def test_ctc_likelihood_is_the_sum_over_every_path_that_reads_the_text(seed):
             if tuple(labels) in totals:
                 totals[tuple(labels)] += p
         want += np.log([totals[tuple(c)] for c in candidates])
-    got = ctc_log_likelihoods(_log_plate_probs(folded), candidates)
+    got = ctc_log_likelihoods(folded, candidates)
     assert got == pytest.approx(want, rel=1e-9)
+    # A A B B needs six frames (a blank between the As and between the Bs): impossible in five
+    assert ctc_log_likelihoods(folded, [[2, 2, 3, 3], [2]])[0] == -np.inf
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -151,7 +153,7 @@ def test_alignment_gives_each_character_where_the_likeliest_path_emits_it(seed):
         path, _, _ = max(paths, key=lambda x: np.prod([nothing[t] if c < 2 else view[t, c]
                                                        for t, c in enumerate(x[0])]))
         starts = [t for t, c in enumerate(path) if c > 1 and (t == 0 or path[t - 1] != c)]
-        got = ctc_align(_log_plate_probs(view), labels)
+        got = ctc_align(view, labels)
         assert got == pytest.approx(view[starts, labels], rel=1e-9)
 
 
