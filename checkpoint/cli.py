@@ -8,7 +8,10 @@ import signal
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from checkpoint.config import CameraConfig, CheckpointConfig, ConfigError, load_config
+from checkpoint.contracts import validation_problems
 
 log = logging.getLogger("checkpoint")
 
@@ -94,8 +97,12 @@ def _eval(args: argparse.Namespace) -> int:
     from checkpoint.read import build_reader
 
     reader_cfg = load_config(args.config).reader if args.config else ReaderConfig()
-    overrides = {k: v for k, v in (("name", args.reader), ("detector", args.detector)) if v}
-    reader_cfg = reader_cfg.model_copy(update=overrides)
+    overrides = {k: v for k, v in (("name", args.reader), ("detector", args.detector),
+                                   ("rec_views", args.rec_views)) if v is not None}
+    try:
+        reader_cfg = ReaderConfig.model_validate({**reader_cfg.model_dump(), **overrides})
+    except ValidationError as exc:
+        raise ConfigError("\n".join(f"eval: reader.{p}" for p in validation_problems(exc))) from None
     return run_eval(args, build_reader(reader_cfg), reader_cfg.min_confidence)
 
 
@@ -138,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--config", type=Path, help="checkpoint config whose reader to measure")
     ev.add_argument("--reader", choices=["ppocr", "rapidocr"], help="override the reader")
     ev.add_argument("--detector", choices=["text", "gated", "plate"], help="override reader.detector")
+    ev.add_argument("--rec-views", type=int, metavar="N",
+                    help="override reader.rec_views (1: the region recognisers read each crop once)")
     bench.add_arguments(sub.add_parser("bench", help="frames per second and real-time factor on "
                                        "a 1080p clip, against rapidocr on every frame"))
     return parser

@@ -15,3 +15,12 @@ def test_eval_and_bench_take_a_detector_mode_and_refuse_unknown_ones():
     assert parser.parse_args(["bench"]).threads == 1
     with pytest.raises(SystemExit):
         parser.parse_args(["eval", "some/dir", "--detector", "yolo"])
+
+
+def test_eval_overrides_are_validated_as_the_config_would_be(capsys):
+    from checkpoint.cli import main
+
+    assert build_parser().parse_args(["eval", "d", "--rec-views", "1"]).rec_views == 1
+    # an override outside the config's range is the config's error, not a traceback
+    assert main(["eval", "some/dir", "--rec-views", "9"]) == 2
+    assert "rec_views" in capsys.readouterr().err
