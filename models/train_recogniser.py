@@ -158,11 +158,16 @@ class Splicer:
         return np.clip(out, 0, 255).astype(np.uint8), "".join(text)
 
 
-def augment_real(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
-    """Jitter of a real crop: corners, colour and light, blur, lower resolution, noise, JPEG."""
+def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.05,
+                 shift: float = 0.0) -> np.ndarray:
+    """Jitter of a real crop: each corner by up to ``jitter`` of the crop's size, half the time
+    the whole plate sideways by up to ``shift`` of its width (a detector's box sits a little off
+    the plate), colour and light, blur, lower resolution, noise, JPEG."""
     h, w = crop.shape[:2]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = src + (rng.uniform(-0.05, 0.05, (4, 2)) * [w, h]).astype(np.float32)
+    dst = src + (rng.uniform(-jitter, jitter, (4, 2)) * [w, h]).astype(np.float32)
+    if shift and rng.random() < 0.5:
+        dst[:, 0] += float(rng.uniform(-shift, shift)) * w
     out = cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h),
                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     out = (out - 128) * rng.uniform(0.7, 1.25) * rng.uniform(0.85, 1.15, 3) + 128 + rng.uniform(-30, 30)
@@ -283,6 +288,10 @@ def main(argv: list[str] | None = None) -> None:
                    help="share of real crops in each fine-tuning batch")
     p.add_argument("--splice", type=float, default=0.7,
                    help="share of real fine-tuning crops with characters spliced in from others")
+    p.add_argument("--jitter", type=float, default=0.08,
+                   help="real crops' corners move by up to this share of the crop's size")
+    p.add_argument("--shift", type=float, default=0.05,
+                   help="half the real crops move sideways by up to this share of their width")
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="lprnet-cn-crops folder")
     p.add_argument("--split", choices=SPLITS, default="alternate",
                    help="real crops to fine-tune on / test on: alternate = 1st, 3rd, ... by file "
@@ -343,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def real_sample(i: int) -> tuple[np.ndarray, str]:
         crop, text = splice(rng, i) if rng.random() < args.splice else (splice.crops[i], splice.texts[i])
-        return augment_real(rng, crop), text
+        return augment_real(rng, crop, args.jitter, args.shift), text
 
     def mixed_batch():
         samples = [real_sample(int(i)) for i in rng.choice(len(train_idx), n_real)]

@@ -33,8 +33,8 @@ REAL_CROPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "lprnet-c
 @pytest.mark.skipif(not REAL_CROPS.is_dir(), reason="shared/data/lprnet-cn-crops not present")
 def test_reads_unseen_real_crops_as_well_as_its_card_says():
     """A regression guard on crops never trained on (the 2nd, 4th, ... by name): the card
-    reports 84.0 % read once and 86.8 % in five views on all 250 of them (42 and 44 of these first
-    50); these must stay at 76 % and 80 % or better, and views must not read fewer than once."""
+    reports 89.2 % read once and 90.8 % in five views on all 250 of them (45 of these first 50
+    either way); both must stay at 82 % or better, and views must not read fewer than once."""
     import csv
 
     import cv2
@@ -52,5 +52,5 @@ def test_reads_unseen_real_crops_as_well_as_its_card_says():
         return sum(r is not None and r.text == row["plate"] for r, row in zip(reads, unseen)) / 50
 
     once, in_views = share_right(1), share_right(len(VIEWS))
-    assert once >= 0.76
-    assert in_views >= max(once, 0.80)
+    assert once >= 0.82
+    assert in_views >= max(once, 0.82)
