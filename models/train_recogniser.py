@@ -5,8 +5,8 @@ every other crop (by file name: the 1st, 3rd, ...) of ``../shared/data/lprnet-cn
 (Apache-2.0), in batches mixed with synthetic plates so the other colours and formats are not
 forgotten; (c) export ``models/plate_rec_cn.onnx`` with the character list in its metadata; (d)
 check onnxruntime against PyTorch; (e) evaluate through the edge's own code (``CtcRecogniser`` +
-``to_plate_read``) on the other 250 crops (never trained on) and on fresh synthetic plates, and
-write ``models/plate_rec_cn.json``.
+``to_plate_read``) on the other 250 crops (never trained on; read once and in views) and on
+fresh synthetic plates, and write ``models/plate_rec_cn.json``.
 
 Why every other crop: the files are named in plate order (mostly 皖A, then by serial), so the
 first and last halves differ (the last 250 serials open with J-Z letters, the first with A-H),
