@@ -133,8 +133,9 @@ def greedy_decode(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
 
 def _nothing_merged(folded: np.ndarray) -> np.ndarray:
     """Plate-class probabilities with "skip" (a non-plate character) counted as the blank: the
-    decoder reads both as nothing."""
-    merged = folded.copy()
+    decoder reads both as nothing. A float32 softmax can round a class to exactly 0; floored, a
+    text one view cannot see is very unlikely there, not impossible over all views."""
+    merged = np.maximum(folded, 1e-30, dtype=np.float64)
     merged[..., 0] += merged[..., 1]
     merged[..., 1] = 0.0
     return merged

@@ -184,6 +184,17 @@ def test_best_of_views_keeps_the_text_most_views_support():
     assert best_of_views(folded[:1], VOCAB).text == "A8A"
 
 
+def test_a_text_one_view_rounds_to_zero_probability_is_still_scored():
+    a, b = (VOCAB.chars.index(c) for c in ("A", "B"))
+    folded = np.zeros((2, 3, len(VOCAB.chars)), np.float32)
+    folded[:, [0, 2], 0] = 1.0
+    folded[0, 1, a] = 1.0     # one view sees only A, the other only B: exact zeros elsewhere
+    folded[1, 1, b] = 1.0
+    reading = best_of_views(folded, VOCAB)
+    assert reading.text in ("A", "B") and reading.char_confidences == pytest.approx((1.0,))
+    assert all(np.isfinite(conf) for _, conf in reading.alternatives)
+
+
 def test_best_of_views_of_nothing():
     folded = np.zeros((2, 4, len(VOCAB.chars)))
     folded[..., 0] = 1.0
