@@ -179,8 +179,8 @@ def ctc_align(folded: np.ndarray, labels: list[int]) -> np.ndarray:
     """Each label's probability where the likeliest path through (T, plate classes) ``folded``
     emits it (Viterbi; hand-written for the same reason as ``ctc_log_likelihoods``)."""
     (ext,), (can_skip,) = _extended([labels])
-    emit = _nothing_merged(folded)[:, ext]                  # (T, states)
-    logp = np.log(np.maximum(emit, 1e-30))
+    emit = _nothing_merged(folded)[:, ext]                  # (T, states), floored above 0
+    logp = np.log(emit)
     score = np.full(ext.size + 2, -np.inf)                  # two unreachable states first
     score[2:4] = logp[0, :2]
     skip = np.where(can_skip, 0.0, -np.inf)
