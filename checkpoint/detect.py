@@ -158,6 +158,11 @@ class PlateMaps:
     sx: float
     sy: float
 
+    def plates(self, threshold: float) -> list[Detection]:
+        """The plates whose centre heat peaks above ``threshold`` (``decode_plates``)."""
+        return decode_plates(self.heat, self.corners, self.stride, self.corner_scale, threshold,
+                             self.sx, self.sy)
+
     def support(self, corners: np.ndarray, grow: float) -> float:
         """The highest plate-centre heat in the box around ``corners`` (image pixels), grown by
         ``grow`` times its size on each side."""
@@ -222,19 +227,41 @@ class PlateCornerDetector:
         return PlateMaps(heat[0, 0], corners[0], self.stride, self.corner_scale, w / rw, h / rh)
 
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
-        m = self.maps(image, scale)
-        return decode_plates(m.heat, m.corners, self.stride, self.corner_scale, self.threshold,
-                             m.sx, m.sy)
+        return self.maps(image, scale).plates(self.threshold)
+
+
+def lines_in_plate(image: np.ndarray, plate: Detection, lines: PlateDetector, *,
+                   margin: float = 0.12, plate_height: float = 64.0,
+                   max_zoom: float = 3.0) -> list[Detection] | None:
+    """The text lines ``lines`` finds in one plate's own pixels (grown by ``margin`` of its size,
+    resized to about ``plate_height`` px tall, enlarged at most ``max_zoom`` times), in image
+    pixels: a plate searched at its own scale, not the frame's coarse one. None for a plate
+    with almost no pixels inside the image."""
+    h, w = image.shape[:2]
+    (x1, y1), (x2, y2) = plate.corners.min(axis=0), plate.corners.max(axis=0)
+    mx, my = (x2 - x1) * margin, (y2 - y1) * margin
+    x1, y1 = int(max(0, x1 - mx)), int(max(0, y1 - my))
+    x2, y2 = int(min(w, x2 + mx + 1)), int(min(h, y2 + my + 1))
+    if x2 - x1 < 4 or y2 - y1 < 4:
+        return None
+    zoom = min(plate_height / (y2 - y1), max_zoom)
+    crop = image[y1:y2, x1:x2]
+    if zoom != 1.0:  # large plates shrink too: text lines need no more pixels, only time
+        crop = cv2.resize(crop, None, fx=zoom, fy=zoom,
+                          interpolation=cv2.INTER_LINEAR if zoom > 1 else cv2.INTER_AREA)
+    offset = np.array([x1, y1], dtype=np.float32)
+    return [Detection(line.corners / zoom + offset, min(line.score, plate.score))
+            for line in lines.detect(crop)]
 
 
 class PlatesThenText:
     """Plates first, then the text lines inside each plate.
 
     The plate detector looks at the whole searched region at a coarse scale and tells a plate
-    from a sign; the text detector then runs on each plate's own pixels, resized to a fixed
-    height, and boxes the number without a US plate's state name or slogan, which a recogniser
-    would read into the plate. Text that is not on a plate is never read. A plate in
-    which no text line is found is passed on whole (a tight Chinese plate is one line).
+    from a sign; the text detector then runs on each plate's own pixels (``lines_in_plate``) and
+    boxes the number without a US plate's state name or slogan, which a recogniser would read
+    into the plate. Text that is not on a plate is never read. A plate in which no text line is
+    found is passed on whole (a tight Chinese plate is one line).
     """
 
     def __init__(self, plates: PlateDetector, lines: PlateDetector, *, margin: float = 0.12,
@@ -248,28 +275,16 @@ class PlatesThenText:
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
         found = []
         for plate in self.plates.detect(image, scale):
-            found.extend(self._lines_in(image, plate))
+            lines = lines_in_plate(image, plate, self.lines, margin=self.margin,
+                                   plate_height=self.plate_height, max_zoom=self.max_zoom)
+            if lines is not None:
+                found.extend(lines or [plate])
         return found
 
-    def _lines_in(self, image: np.ndarray, plate: Detection) -> list[Detection]:
-        h, w = image.shape[:2]
-        (x1, y1), (x2, y2) = plate.corners.min(axis=0), plate.corners.max(axis=0)
-        mx, my = (x2 - x1) * self.margin, (y2 - y1) * self.margin
-        x1, y1 = int(max(0, x1 - mx)), int(max(0, y1 - my))
-        x2, y2 = int(min(w, x2 + mx + 1)), int(min(h, y2 + my + 1))
-        if x2 - x1 < 4 or y2 - y1 < 4:
-            return []
-        zoom = min(self.plate_height / (y2 - y1), self.max_zoom)
-        crop = image[y1:y2, x1:x2]
-        if zoom != 1.0:  # large plates shrink too: text lines need no more pixels, only time
-            crop = cv2.resize(crop, None, fx=zoom, fy=zoom,
-                              interpolation=cv2.INTER_LINEAR if zoom > 1 else cv2.INTER_AREA)
-        lines = self.lines.detect(crop)
-        if not lines:
-            return [plate]
-        offset = np.array([x1, y1], dtype=np.float32)
-        return [Detection(line.corners / zoom + offset, min(line.score, plate.score))
-                for line in lines]
+
+def _meet(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do the axis-aligned boxes around two quadrilaterals overlap?"""
+    return bool((a.min(axis=0) < b.max(axis=0)).all() and (b.min(axis=0) < a.max(axis=0)).all())
 
 
 def whole_units(box: Box, scale: float, shape: tuple[int, ...], unit: int = 32) -> Box:
@@ -296,15 +311,21 @@ class PlateGatedText:
     in windows around its heat (``PlateMaps.windows``, ``reach`` plate sizes beyond each
     patch), at the scale it would search the whole image at: a line the gate keeps lies inside
     one, and a frame without a plate costs no text search at all.
+
+    At that coarse scale a small plate's number can show no line. So a plate the plate detector
+    finds outright (heat above its own threshold) that no kept line touches is searched again
+    at its own scale (``lines_in_plate``, when ``look_closer``); only lines found there are
+    read, never the plate box whole.
     """
 
     def __init__(self, plates: PlateCornerDetector, lines: DbTextDetector, *, gate: float = 0.1,
-                 grow: float = 0.5, reach: float = 1.0) -> None:
+                 grow: float = 0.5, reach: float = 1.0, look_closer: bool = True) -> None:
         self.plates = plates
         self.lines = lines
         self.gate = gate
         self.grow = grow
         self.reach = reach
+        self.look_closer = look_closer
 
     def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
         maps = self.plates.maps(image, scale)
@@ -317,4 +338,8 @@ class PlateGatedText:
                 line = Detection(line.corners + offset, line.score)
                 if maps.support(line.corners, self.grow) >= self.gate:
                     found.append(line)
+        if self.look_closer:
+            for plate in maps.plates(self.plates.threshold):
+                if not any(_meet(plate.corners, line.corners) for line in found):
+                    found.extend(lines_in_plate(image, plate, self.lines) or [])
         return found

@@ -92,8 +92,9 @@ def test_whole_units_widens_a_window_to_whole_network_cells_at_the_scale():
 
 
 class FixedMaps:
-    def __init__(self, maps: PlateMaps) -> None:
+    def __init__(self, maps: PlateMaps, threshold: float = 0.5) -> None:
         self._maps = maps
+        self.threshold = threshold
 
     def maps(self, image: np.ndarray, scale: float | None = None) -> PlateMaps:
         return self._maps
@@ -109,7 +110,7 @@ def test_gated_text_searches_only_around_plate_heat_and_keeps_lines_near_it():
     on_plate = Detection(quad(30, 30, 110, 50), 0.9)   # window pixels
     far = Detection(quad(180, 0, 230, 10), 0.9)        # in the window, but far from the heat
     lines = Lines(on_plate, far)
-    found = PlateGatedText(FixedMaps(maps), lines, gate=0.5).detect(image)
+    found = PlateGatedText(FixedMaps(maps), lines, gate=0.5, look_closer=False).detect(image)
     (window,) = lines.seen
     assert window.shape[0] < 480 and window.shape[1] < 800  # not the whole frame
     (d,) = found
@@ -118,3 +119,51 @@ def test_gated_text_searches_only_around_plate_heat_and_keeps_lines_near_it():
     cold = Lines(on_plate)
     assert PlateGatedText(FixedMaps(maps_with([])), cold).detect(image) == []
     assert cold.seen == []  # no plate heat: the text detector never ran
+
+
+def one_plate_maps() -> PlateMaps:
+    """Maps of one plate, found outright (heat 0.9 in one cell): its corners 80 x 24 input px
+    about the cell's centre (62, 46), so image px 44..204 x 68..116 (x2)."""
+    maps = maps_with([(15, 11, 16, 12)])
+    maps.corners[:, 11, 15] = np.array([-40, -12, 40, -12, 40, 12, -40, 12]) / 16.0
+    return maps
+
+
+class PlateSized(Lines):
+    """Finds its lines only in an image about a plate tall: the closer look, not a window."""
+
+    def detect(self, image: np.ndarray, scale: float | None = None) -> list[Detection]:
+        self.seen.append(image)
+        return self.detections if image.shape[0] <= 80 else []
+
+
+def test_gated_text_looks_closer_at_a_plate_whose_number_showed_no_line():
+    image = np.zeros((480, 800, 3), np.uint8)
+    plate = quad(44, 68, 204, 116)
+    line = Detection(quad(10, 20, 150, 45), 0.8)           # in the plate crop's pixels
+    lines = PlateSized(line)
+    (d,) = PlateGatedText(FixedMaps(one_plate_maps()), lines, gate=0.5).detect(image)
+    window, crop = lines.seen                               # the window found nothing; then the plate
+    assert window.shape[0] > 80 and crop.shape[0] <= 80
+    margin = (plate.max(axis=0) - plate.min(axis=0)) * 0.12
+    x1, y1 = (plate.min(axis=0) - margin).astype(int)
+    zoom = crop.shape[0] / (int(116 + margin[1] + 1) - y1)
+    np.testing.assert_allclose(d.corners, quad(10, 20, 150, 45) / zoom + [x1, y1], atol=1.0)
+    assert d.score == 0.8
+    plate_box = PlateSized()                                 # nothing in the plate either:
+    assert PlateGatedText(FixedMaps(one_plate_maps()), plate_box, gate=0.5).detect(image) == []
+    assert len(plate_box.seen) == 2                          # the plate box is not read whole
+
+
+def test_gated_text_looks_no_closer_where_a_line_was_found_or_no_plate_is_sure():
+    image = np.zeros((480, 800, 3), np.uint8)
+    on_plate = Detection(quad(40, 40, 160, 70), 0.9)       # window pixels; touches the plate
+    lines = Lines(on_plate)
+    assert len(PlateGatedText(FixedMaps(one_plate_maps()), lines, gate=0.5).detect(image)) == 1
+    assert len(lines.seen) == 1                              # no second search
+    unsure = PlateSized(Detection(quad(10, 20, 150, 45), 0.8))
+    found = PlateGatedText(FixedMaps(one_plate_maps(), threshold=0.95), unsure, gate=0.5).detect(image)
+    assert found == [] and len(unsure.seen) == 1             # heat 0.9 passes the gate, not 0.95
+    off = PlateSized(Detection(quad(10, 20, 150, 45), 0.8))
+    assert PlateGatedText(FixedMaps(one_plate_maps()), off, gate=0.5,
+                          look_closer=False).detect(image) == []
