@@ -21,9 +21,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-__all__ = ["BUSY_PLATES", "SAMPLE_PLATES", "ClipTruth", "ClipVehicle", "main", "render_clip"]
+from checkpoint.plates import CN_PROVINCES
+
+__all__ = ["BUSY_PLATES", "CN_PLATES", "SAMPLE_PLATES", "ClipTruth", "ClipVehicle", "main",
+           "render_clip"]
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+CJK_FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+_FONT_PACKAGES = {FONT_PATH: "fonts-dejavu-core", CJK_FONT_PATH: "fonts-wqy-microhei"}
 
 #: Printed forms of the default plates: European-looking, without O/0 or I/1 look-alikes.
 SAMPLE_PLATES: tuple[str, ...] = (
@@ -32,6 +37,11 @@ SAMPLE_PLATES: tuple[str, ...] = (
 #: A busier lane (twelve vehicles, the sample's six first) for tests that need a longer clip.
 BUSY_PLATES: tuple[str, ...] = SAMPLE_PLATES + (
     "HN 52 KTV", "ZR 881 AC", "S UV 7293", "FK 3N640", "TX 27 WMB", "C RN 5386",
+)
+#: A lane at a Jinan checkpoint (鲁A is Jinan), with cars from elsewhere in Shandong and from
+#: neighbouring provinces: blue plates, white characters, the province character first.
+CN_PLATES: tuple[str, ...] = (
+    "鲁A·3K782", "鲁A·M5203", "冀A·8PX61", "鲁A·D9H57", "京Q·52C37", "鲁B·7HF30",
 )
 
 # Geometry in "units": pixels on the reference 960x540 frame, scaled with the frame size.
@@ -48,15 +58,19 @@ _BODY_COLOURS: tuple[tuple[int, int, int], ...] = (   # RGB
     (178, 34, 34), (30, 70, 160), (190, 192, 196), (34, 100, 60),
     (235, 235, 232), (45, 45, 50), (215, 120, 30), (110, 40, 110),
 )
-_WHITE_PLATE = (250, 250, 248)
-_YELLOW_PLATE = (250, 205, 20)
+#: Plate styles, RGB: (field, ink).
+_PLATE_STYLES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    "white": ((250, 250, 248), (10, 10, 10)),
+    "yellow": ((250, 205, 20), (10, 10, 10)),
+    "blue": ((18, 62, 168), (245, 245, 245)),   # Chinese ordinary plate
+}
 
 
 @dataclass(frozen=True)
 class ClipVehicle:
     """One car in the clip and when it is on screen (times in seconds from clip start)."""
 
-    plate: str          # normalised plate text, e.g. "KA482BC"
+    plate: str          # normalised plate text, e.g. "KA482BC", "鲁A3K782"
     printed: str        # as printed on the plate, e.g. "KA 482 BC"
     enters_s: float     # first appears at the top of the frame
     leaves_s: float     # has fully left at the bottom of the frame
@@ -109,41 +123,66 @@ class _Motion:
         return self.leave_bottom() / self.speed
 
 
+def _is_cn(printed: str) -> bool:
+    return printed[:1] in CN_PROVINCES
+
+
 def _normalise_plate(printed: str) -> str:
-    """The plate as the pipeline reports it: upper-case letters and digits only."""
-    plate = printed.replace(" ", "").upper()
-    if not (plate.isascii() and plate.isalnum()):
-        raise ValueError(f"plate {printed!r} must be Latin letters, digits and spaces")
+    """The plate as the pipeline reports it: upper-case letters and digits, after a Chinese
+    plate's province character."""
+    plate = printed.replace(" ", "").replace("·", "").upper()
+    latin = plate[1:] if _is_cn(plate) else plate
+    if not (latin.isascii() and latin.isalnum()):
+        raise ValueError(f"plate {printed!r} must be Latin letters, digits and spaces "
+                         "(a Chinese plate: its province character first, then those and a dot)")
     return plate
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    if not FONT_PATH.is_file():
+def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    if not path.is_file():
         raise FileNotFoundError(
-            f"{FONT_PATH} is missing: install the Debian package fonts-dejavu-core"
-        )
-    return ImageFont.truetype(str(FONT_PATH), size)
+            f"{path} is missing: install the Debian package {_FONT_PACKAGES[path]}")
+    return ImageFont.truetype(str(path), size)
+
+
+def _run_mask(text: str, path: Path, cap_height: int) -> Image.Image:
+    """One font's run of text as an 8-bit mask, its capitals (or CJK ink) cap_height tall. CJK
+    is drawn bolder than the font's one weight, as plates print it (the CN recogniser reads a
+    thin 鲁 as 浙)."""
+    _, top, _, bottom = _font(path, 100).getbbox("H" if text.isascii() else text)
+    font = _font(path, max(8, round(100 * cap_height / (bottom - top))))
+    stroke = 0 if text.isascii() else round(0.04 * font.size)
+    left, top, right, bottom = (round(v) for v in font.getbbox(text, stroke_width=stroke))
+    mask = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255, stroke_width=stroke,
+                              stroke_fill=255)
+    return mask
 
 
 def _text_mask(text: str, cap_height: int, max_width: int) -> Image.Image:
-    """Text as an 8-bit mask, capitals cap_height tall, squeezed like a plate font if too wide."""
-    probe = _font(100)
-    _, top, _, bottom = probe.getbbox("H")
-    font = _font(max(8, round(100 * cap_height / (bottom - top))))
-    left, top, right, bottom = (round(v) for v in font.getbbox(text))
-    mask = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
+    """Text as an 8-bit mask, capitals cap_height tall, squeezed like a plate font if too wide.
+    A Chinese province character is drawn with the CJK font, the rest with DejaVu."""
+    runs = [_run_mask(text[0], CJK_FONT_PATH, cap_height), _run_mask(text[1:], FONT_PATH, cap_height)] \
+        if _is_cn(text) else [_run_mask(text, FONT_PATH, cap_height)]
+    gap = cap_height // 6
+    mask = Image.new("L", (sum(r.width for r in runs) + gap * (len(runs) - 1),
+                           max(r.height for r in runs)), 0)
+    x = 0
+    for run in runs:
+        mask.paste(run, (x, (mask.height - run.height) // 2))
+        x += run.width + gap
     return mask.resize((min(mask.width, max_width), mask.height), Image.Resampling.LANCZOS)
 
 
-def _plate_image(printed: str, yellow: bool, px: float) -> Image.Image:
-    """A plate px pixels per unit: coloured field, black border, black text."""
+def _plate_image(printed: str, style: str, px: float) -> Image.Image:
+    """A plate px pixels per unit: coloured field, border and text in the style's ink."""
+    field, ink = _PLATE_STYLES[style]
     w, h = round(_PLATE_W * px), round(_PLATE_H * px)
-    plate = Image.new("RGB", (w, h), _YELLOW_PLATE if yellow else _WHITE_PLATE)
+    plate = Image.new("RGB", (w, h), field)
     border = max(2, round(2.5 * px))
-    ImageDraw.Draw(plate).rectangle((0, 0, w - 1, h - 1), outline=(10, 10, 10), width=border)
+    ImageDraw.Draw(plate).rectangle((0, 0, w - 1, h - 1), outline=ink, width=border)
     mask = _text_mask(printed, round(0.72 * h), w - 2 * border - round(12 * px))
-    plate.paste((10, 10, 10), ((w - mask.width) // 2, (h - mask.height) // 2), mask)
+    plate.paste(ink, ((w - mask.width) // 2, (h - mask.height) // 2), mask)
     return plate
 
 
@@ -153,7 +192,7 @@ def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int, int
     return r, g, b, 255
 
 
-def _car_sprite(printed: str, body: tuple[int, int, int], yellow: bool, px: float) -> np.ndarray:
+def _car_sprite(printed: str, body: tuple[int, int, int], style: str, px: float) -> np.ndarray:
     """A car seen from above and in front, as BGRA float32 in [0, 1] (straight alpha).
 
     Drawn once at the largest size it reaches and only ever shrunk per frame, so the plate text
@@ -193,7 +232,7 @@ def _car_sprite(printed: str, body: tuple[int, int, int], yellow: bool, px: floa
         draw.rounded_rectangle(box(x0, 116, x0 + 54, 138), radius=round(6 * px),
                                fill=(238, 236, 214, 255), outline=(90, 90, 90, 255))
     draw.rounded_rectangle(box(84, 116, _BODY_W - 84, 140), radius=round(4 * px), fill=dark)
-    plate = _plate_image(printed, yellow, px)
+    plate = _plate_image(printed, style, px)
     car.paste(plate, pt((_BODY_W - _PLATE_W) / 2, 150))
 
     rgba = np.asarray(car, dtype=np.float32) / 255.0
@@ -263,7 +302,8 @@ def render_clip(
     colours = rng.permutation(len(_BODY_COLOURS))
     px_max = unit * motion.scale(motion.leave_bottom())
     sprites = [
-        _car_sprite(printed, _BODY_COLOURS[colours[i % len(colours)]], i % 3 == 2, px_max)
+        _car_sprite(printed, _BODY_COLOURS[colours[i % len(colours)]],
+                    "blue" if _is_cn(printed) else "yellow" if i % 3 == 2 else "white", px_max)
         for i, printed in enumerate(plates)
     ]
     offsets = rng.uniform(-12, 12, len(plates)) * unit

@@ -24,3 +24,19 @@ def test_eval_overrides_are_validated_as_the_config_would_be(capsys):
     # an override outside the config's range is the config's error, not a traceback
     assert main(["eval", "some/dir", "--rec-views", "9"]) == 2
     assert "rec_views" in capsys.readouterr().err
+
+
+def test_bench_region_picks_its_own_clip_and_refuses_unknown_regions():
+    from checkpoint.bench import CLIPS
+    from checkpoint.plates import fit_plate
+    from checkpoint.sampleclip import _normalise_plate
+
+    parser = build_parser()
+    assert parser.parse_args(["bench"]).region == "any"
+    assert parser.parse_args(["bench", "--region", "cn"]).region == "cn"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "--region", "xx"])
+    assert CLIPS["cn"][0] != CLIPS["any"][0]             # clips of different plates never mix
+    for printed in CLIPS["cn"][1]:                       # every CN bench plate is a CN plate
+        fit = fit_plate(_normalise_plate(printed), "cn")
+        assert fit is not None and not fit.corrections

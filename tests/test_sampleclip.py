@@ -61,3 +61,19 @@ def test_same_seed_gives_identical_frames(clip: tuple[Path, ClipTruth], tmp_path
 def test_rejects_plates_that_are_not_latin_alphanumerics(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="plate"):
         render_clip(tmp_path / "c.mp4", plates=("KA-482",))
+    with pytest.raises(ValueError, match="province"):
+        render_clip(tmp_path / "c.mp4", plates=("A鲁·12345",))   # a CJK character elsewhere
+
+
+def test_a_chinese_plate_is_drawn_blue_with_its_province_character(tmp_path: Path) -> None:
+    cn = render_clip(tmp_path / "cn.mp4", plates=("鲁A·3K782",), gap_s=2.0)
+    latin = render_clip(tmp_path / "eu.mp4", plates=("KA 482 BC",), gap_s=2.0)  # same car, seed
+    assert [v.plate for v in cn.vehicles] == ["鲁A3K782"]    # the dot is not part of the plate
+    vehicle = cn.vehicles[0]
+    middle = int((vehicle.enters_s + vehicle.leaves_s) / 2 * cn.fps)
+
+    def blue(path: Path) -> int:
+        b, g, r = (_frames(path)[middle][..., i].astype(int) for i in range(3))
+        return int(((b > 120) & (b > r + 80) & (b > g + 50)).sum())
+
+    assert blue(tmp_path / "cn.mp4") > blue(tmp_path / "eu.mp4") + 1000   # the plate's blue field
