@@ -67,7 +67,7 @@ def test_rejects_plates_that_are_not_latin_alphanumerics(tmp_path: Path) -> None
 
 def test_a_chinese_plate_is_drawn_blue_with_its_province_character(tmp_path: Path) -> None:
     cn = render_clip(tmp_path / "cn.mp4", plates=("鲁A·3K782",), gap_s=2.0)
-    latin = render_clip(tmp_path / "eu.mp4", plates=("KA 482 BC",), gap_s=2.0)  # same car, seed
+    render_clip(tmp_path / "eu.mp4", plates=("KA 482 BC",), gap_s=2.0)  # the same car and seed
     assert [v.plate for v in cn.vehicles] == ["鲁A3K782"]    # the dot is not part of the plate
     vehicle = cn.vehicles[0]
     middle = int((vehicle.enters_s + vehicle.leaves_s) / 2 * cn.fps)
