@@ -34,7 +34,7 @@ CLIPS: dict[str, tuple[Path, tuple[str, ...]]] = {
 }
 
 
-def ensure_clip(path: Path, plates: tuple[str, ...] = SAMPLE_PLATES) -> ClipTruth:
+def ensure_clip(path: Path, plates: tuple[str, ...]) -> ClipTruth:
     truth_path = Path(f"{path}.truth.json")
     if path.exists() and truth_path.exists():
         return ClipTruth.from_json(truth_path.read_text())
