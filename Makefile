@@ -49,7 +49,7 @@ services-down:
 	$(PYTHON) .ci/services.py down
 
 demo: venv services
-	$(PY) -m stream.demo
+	$(PY) -m stream.lab.demo
 
 test: venv services
 	$(PY) -m pytest -ra
@@ -59,7 +59,7 @@ test-unit: venv
 
 # Issue 5's figures: own topics and Redis database on the local services, removed afterwards.
 bench-stream: venv services
-	$(PY) -m stream.bench
+	$(PY) -m stream.lab.bench
 
 clean: services-down
 	rm -rf $(VENV) .services .spool .evidence .kakou-stream .kakou-bench-noop .models-work

@@ -1,5 +1,5 @@
 """kakou edge: one process per roadside box, from camera frames to Kafka events.
 
-The shared contracts (``checkpoint.contracts``, ``checkpoint.topics``, ``checkpoint.plates``) import
-nothing heavier than pydantic, so the stream imports them without pulling in OpenCV or onnxruntime.
+``checkpoint.wire`` is the contract shared with the stream; ``checkpoint.lab`` holds the tools
+that measure the edge (evaluation, benchmark, sample clip) and is never imported by a box.
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from checkpoint.config import CameraConfig, CheckpointConfig, ConfigError, load_config
-from checkpoint.contracts import validation_problems
+from checkpoint.wire.base import validation_problems
 
 log = logging.getLogger("checkpoint")
 
@@ -107,7 +107,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _topics(_: argparse.Namespace) -> int:
-    from checkpoint.topics import ensure_topics
+    from checkpoint.wire.topics import ensure_topics
 
     created = ensure_topics()
     print("created: " + ", ".join(created) if created else "all topics exist")

@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from checkpoint.contracts import Direction, validation_problems
-from checkpoint.plates import REGIONS
+from checkpoint.wire.base import validation_problems
+from checkpoint.wire.edge import Direction
+from checkpoint.wire.plates import REGIONS
 
 
 class ConfigError(ValueError):

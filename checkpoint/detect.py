@@ -13,7 +13,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from checkpoint.models import bundled_model, session
+from checkpoint.onnx_models import bundled_model, session
 from checkpoint.motion import Box, merge_overlapping
 
 DEFAULT_DET_MODEL = "PP-OCRv6_det_small.onnx"

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from checkpoint.plates import REGIONS, normalise
+from checkpoint.wire.plates import REGIONS, normalise
 
 if TYPE_CHECKING:
     from checkpoint.read import PlateRead, PlateReader

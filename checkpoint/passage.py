@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 
 from checkpoint.config import CameraConfig
-from checkpoint.contracts import Evidence, PlateAlternative, VehiclePassage, new_event_id
+from checkpoint.wire.base import new_event_id
+from checkpoint.wire.edge import Evidence, PlateAlternative, VehiclePassage
 from checkpoint.track import Track
 from checkpoint.vote import Candidate, vote
 

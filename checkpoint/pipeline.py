@@ -17,13 +17,14 @@ from datetime import datetime
 import numpy as np
 
 from checkpoint.config import CameraConfig, CheckpointConfig
-from checkpoint.contracts import CameraStatus, Heartbeat, VehiclePassage, utcnow
+from checkpoint.wire.base import utcnow
+from checkpoint.wire.edge import CameraStatus, Heartbeat, VehiclePassage
 from checkpoint.passage import EvidenceStore, build_passage
 from checkpoint.publish import Publisher
 from checkpoint.read import PlateRead, PlateReader
 from checkpoint.motion import Box, MotionGate, clip, grow, union
 from checkpoint.sources import FrameSource, SourceError
-from checkpoint.topics import HEARTBEATS, PASSAGES
+from checkpoint.wire.topics import HEARTBEATS, PASSAGES
 from checkpoint.track import Track, Tracker
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaConnectionError, KafkaError
 from pydantic import BaseModel
 
-from checkpoint.contracts import encode
-from checkpoint.settings import kafka_bootstrap
+from checkpoint.wire.base import encode
+from checkpoint.wire.settings import kafka_bootstrap
 from checkpoint.spool import Spool, SpooledEvent
-from checkpoint.topics import ensure_topics
+from checkpoint.wire.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 

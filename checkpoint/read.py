@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 import cv2
 import numpy as np
 
-from checkpoint.plates import fit_plate, is_plausible, normalise
+from checkpoint.grammar import fit_plate, is_plausible
+from checkpoint.wire.plates import normalise
 
 if TYPE_CHECKING:
     from checkpoint.config import ReaderConfig
@@ -189,7 +190,7 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
         return RapidOcrReader(threads=cfg.threads)
     from checkpoint.detect import (DbTextDetector, PlateCornerDetector, PlateGatedText,
                                    PlatesThenText)
-    from checkpoint.models import project_model
+    from checkpoint.onnx_models import project_model
     from checkpoint.recognise import CtcRecogniser
 
     by_region = {region: CtcRecogniser(project_model(path), threads=cfg.threads,

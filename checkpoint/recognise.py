@@ -19,7 +19,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from checkpoint.models import ModelError, bundled_model, session
+from checkpoint.onnx_models import ModelError, bundled_model, session
 
 DEFAULT_REC_MODEL = "PP-OCRv6_rec_small.onnx"
 REC_HEIGHT = 48
@@ -87,7 +87,7 @@ class PlateVocabulary:
 
     @classmethod
     def from_charset(cls, charset: list[str]) -> PlateVocabulary:
-        from checkpoint.plates import normalise
+        from checkpoint.wire.plates import normalise
 
         plate_chars = sorted({n for n in (normalise(c) for c in charset[1:]) if len(n) == 1})
         index = {c: i + 2 for i, c in enumerate(plate_chars)}

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from checkpoint.plates import CN_PROVINCES
+from checkpoint.wire.plates import CN_PROVINCES
 
 __all__ = ["BUSY_PLATES", "CN_PLATES", "SAMPLE_PLATES", "ClipTruth", "ClipVehicle", "main",
            "render_clip"]

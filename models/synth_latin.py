@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from checkpoint.plates import fit_plate
+from checkpoint.grammar import fit_plate
 from models.synth_plates import (_background, _motion_kernel, batch_of, jpeg, resize_camera,
                                  write_preview)
 

@@ -23,7 +23,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from checkpoint.plates import CN_PROVINCES, CN_SPECIAL, fit_plate
+from checkpoint.grammar import fit_plate
+from checkpoint.wire.plates import CN_PROVINCES, CN_SPECIAL
 
 #: The recogniser's characters (CTC classes 1..len; 0 is the blank, and a trailing space class is
 #: appended by ``CtcRecogniser``).

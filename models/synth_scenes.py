@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from checkpoint.plates import CN_PROVINCES
+from checkpoint.wire.plates import CN_PROVINCES
 from models.synth_plates import jpeg, random_plate, render_flat, resize_camera
 
 ROOT = Path(__file__).resolve().parents[1]

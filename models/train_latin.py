@@ -27,7 +27,7 @@ from tqdm import tqdm
 from checkpoint.config import ReaderConfig
 from checkpoint.evaluate import evaluate as evaluate_scenes
 from checkpoint.read import PlateReader, build_reader, rectify, to_plate_read
-from checkpoint.models import bundled_model
+from checkpoint.onnx_models import bundled_model
 from checkpoint.recognise import DEFAULT_REC_MODEL, CtcRecogniser, PlateRecogniser
 from models.recogniser import PlateCRNN
 from models.synth_latin import CHARACTERS, synth_batch_latin, synth_styled_latin

@@ -1,46 +1,15 @@
-"""Matches → alerts: the Alert event, and the Redis state the console reads.
+"""Matches → alerts: the Alert event for a watchlist hit, from a passage or an ID check.
 
-Alert ids are deterministic (entry, passage), and the Redis record is written with SET NX, so a
-passage replayed after a crash or a duplicate delivery never raises a second alert.
+Alert ids are deterministic (entry, source event), so a passage replayed after a crash or a
+duplicate delivery builds the same alert, which the stream records only once.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from checkpoint.contracts import Alert, IdCheck, VehiclePassage, alert_id_for
+from checkpoint.wire.edge import IdCheck, VehiclePassage
 from stream.match import Match
-
-# Redis keys: one place, read by the console too.
-ALERT_KEY = "kakou:alert:{alert_id}"
-OPEN_ALERTS = "kakou:alerts:open"            # zset alert_id -> raised_at (epoch s)
-ALERTS_CHANNEL = "kakou:alerts"              # pub/sub: alert JSON, for live consoles
-SEEN_PASSAGE = "kakou:seen:passage:{event_id}"
-PASSAGE_KEY = "kakou:passage:{event_id}"
-RECENT_PASSAGES = "kakou:passages:recent:{checkpoint_id}"  # zset event_id -> last_seen
-CHECKPOINT_STATS = "kakou:stats:checkpoint:{checkpoint_id}"  # hash counters
-HEARTBEAT_KEY = "kakou:heartbeat:{checkpoint_id}"
-CHECKPOINTS = "kakou:checkpoints"            # zset checkpoint_id -> last heartbeat (epoch s)
-ESCALATE_AT = "kakou:alerts:escalate-at"     # zset alert_id -> when to escalate (epoch s)
-ESCALATION_LOCK = "kakou:lock:escalate:{alert_id}"
-TRACE = "kakou:trace:{plate}"  # zset passage JSON -> time: where a watched plate passed, 24 h
-TRACE_WINDOW_S = 24 * 3600
-STATUS_ALERT_KEY = "kakou:status-alert:{alert_id}"
-OFFLINE = "kakou:status:offline:{checkpoint_id}"              # -> the open offline alert's id
-CAMERA_DEGRADED = "kakou:status:camera:{checkpoint_id}:{camera_id}"  # -> open degraded alert id
-COOLDOWN = "kakou:cooldown:{entry_id}:{plate}:{checkpoint_id}"  # -> the visit's alert id
-ALERT_PASSAGES = "kakou:alert:{alert_id}:passages"  # set: later passages of the same visit
-DEADLETTER_STATS = "kakou:stats:deadletter"  # hash source topic -> count
-DEADLETTER_SEEN = "kakou:seen:deadletter:{topic}:{partition}:{offset}"
-DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps it
-FLOW = "kakou:flow:{window}:{checkpoint_id}:{start}"  # hash: vehicles, dwell_s, known_region, outside
-FLOW_INDEX = "kakou:flow:{window}:{checkpoint_id}"      # zset window start -> start
-FLOW_WARNED = "kakou:flow-warned:{alert_id}"             # the window's warning went out
-SEEN_IDCHECK = "kakou:seen:idcheck:{event_id}"
-STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alerts, idchecks, ...
-AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"
-AUDIT_HEAD = "kakou:audit:head"      # JSON {seq, hash} of the last record: appends WATCH it
-
-NON_HIT_TTL_S = 72 * 3600  # design.md: non-hit passages are kept 72 hours by default
+from stream.wire import Alert, alert_id_for
 
 
 def alert_for(passage: VehiclePassage, match: Match, raised_at: datetime) -> Alert:

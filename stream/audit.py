@@ -16,8 +16,8 @@ from typing import Any
 import redis
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from checkpoint.contracts import utcnow, validation_problems
-from stream.alerts import AUDIT_HEAD, AUDIT_LOG
+from checkpoint.wire.base import utcnow, validation_problems
+from stream.keys import AUDIT_HEAD, AUDIT_LOG
 
 GENESIS = "0" * 64  #: the prev_hash of the first record
 _HEX64 = r"^[0-9a-f]{64}$"

@@ -11,7 +11,7 @@ import sys
 
 import redis
 
-from checkpoint.settings import redis_url
+from stream.settings import redis_url
 from stream.audit import AuditError, AuditLog, AuditRecord
 
 _SHOWN_PROBLEMS = 20

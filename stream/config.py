@@ -12,8 +12,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from checkpoint.contracts import validation_problems
-from checkpoint.plates import normalise
+from checkpoint.wire.base import validation_problems
+from checkpoint.wire.plates import normalise
 from stream.match import MatchPolicy
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "configs" / "stream.yaml"

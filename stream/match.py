@@ -4,17 +4,18 @@ A misread character has sent officers to the wrong car, and a missed match lets 
 through, so the matcher is strict by default and explains itself:
 
 - **exact**: the normalised read equals the entry's plate;
-- **fuzzy**: the read differs from the plate only by OCR confusions (0/O/D/Q, 1/I/L, 2/Z, 5/S,
-  8/B, 6/G, 7/T), at most ``max_confusions`` of them, plus at most ``max_edits`` other edits, as
-  the entry's list allows (default: one confusion, nothing else; none for short plates);
+- **fuzzy**: the read differs from the plate only by OCR confusions (the classes the matcher
+  folds in ``checkpoint.wire.plates.CONFUSIONS``: 0/O/D/Q, 1/I/L, 2/Z, 5/S, 6/G, 7/T, 8/B), at
+  most ``max_confusions`` of them, plus at most ``max_edits`` other edits, as the entry's list
+  allows (default: one confusion, nothing else; none for short plates);
 - **pattern**: ``*``/``?`` wildcards or a regex over the whole plate.
 
 Each read is tried: the edge's best read first, then its alternatives. Candidates come from
 indexes, never a scan of the entries: exact plates by value, fuzzy ones by their confusion-folded
 key and, for lists that allow other edits, by the symmetric-deletion neighbourhood of that key;
 wildcard patterns by their literal prefix (``鲁A12*`` is tried only on reads starting ``鲁A12``).
-Regexes and patterns starting with a wildcard, few by nature, are the one list tried in turn. A plate read with a known
-region never matches an entry for another region.
+Regexes and patterns starting with a wildcard, few by nature, are the one list tried in turn. A
+plate read with a known region never matches an entry for another region.
 
 Person entries (a ``subject_tag`` under a ``key_id``) match an ID check's tag exactly, never
 fuzzily: a tag is a keyed hash, so one wrong character in the number gives an unrelated tag.
@@ -32,12 +33,10 @@ from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
-from checkpoint.contracts import MatchExplanation, WatchlistEntry
-from checkpoint.plates import normalise
+from checkpoint.wire.plates import MATCHER_CLASSES, normalise, normalise_wildcard
+from stream.wire import MatchExplanation, WatchlistEntry
 
-CONFUSION_CLASSES: tuple[str, ...] = ("0ODQ", "1IL", "2Z", "5S", "8B", "6G", "7T")
-_FOLD = str.maketrans({c: group[0] for group in CONFUSION_CLASSES for c in group})
-_WILDCARD = re.compile(r"^[A-Z0-9*?\u4e00-\u9fff]+$")
+_FOLD = str.maketrans({c: group[0] for group in MATCHER_CLASSES for c in group})
 
 ReadSource = Literal["best", "alternative"]
 
@@ -105,21 +104,15 @@ def deletions(key: str, depth: int) -> set[str]:
     return found
 
 
-def _wildcard(pattern: str) -> str | None:
-    """The pattern as normalised wildcard text, or None when it is a regex."""
-    folded = re.sub(r"[\s\-·.]", "", pattern.upper())
-    return folded if _WILDCARD.match(folded) else None
-
-
 def literal_prefix(pattern: str) -> str:
     """What every plate a wildcard pattern matches starts with ("" for a regex)."""
-    folded = _wildcard(pattern)
+    folded = normalise_wildcard(pattern)
     return re.split(r"[*?]", folded, maxsplit=1)[0] if folded else ""
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """``*``/``?`` wildcards over normalised text, or else a regex that must match the whole plate."""
-    folded = _wildcard(pattern)
+    folded = normalise_wildcard(pattern)
     if folded is not None:
         return re.compile(fnmatch.translate(folded))
     try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from checkpoint.contracts import CameraStatus, StatusAlert
+from checkpoint.wire.edge import CameraStatus
+from stream.wire import StatusAlert
 
 _NAMESPACE = uuid.UUID("5b0f5a52-6b61-6b6f-7500-737461747573")
 DEGRADED_STATES = ("failed", "reconnecting")

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from checkpoint.contracts import DocumentType, WatchlistEntry, validation_problems
-from checkpoint.plates import normalise, spell
-from checkpoint.pseudonym import PseudonymError, PseudonymKey, load_key, subject_tag
+from checkpoint.wire.base import validation_problems
+from checkpoint.wire.edge import DocumentType
+from stream.wire import WatchlistEntry
+from checkpoint.wire.plates import normalise, spell
+from checkpoint.wire.pseudonym import PseudonymError, PseudonymKey, load_key, subject_tag
 from stream.match import compile_pattern
 
 COLUMNS = ("entry_id", "list", "plate", "pattern", "subject_tag", "key_id", "region", "category",
@@ -113,7 +115,7 @@ def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> Im
     """Parse a watchlist CSV; good lines become entries, bad ones are reported, none is dropped.
 
     A file with a ``document_number`` column is tagged with ``key``, or with the key from the
-    environment (``checkpoint.pseudonym.load_key``) when none is given."""
+    environment (``checkpoint.wire.pseudonym.load_key``) when none is given."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import redis
 
-from checkpoint.contracts import WatchlistEntry
-from checkpoint.settings import redis_url
+from stream.wire import WatchlistEntry
+from stream.settings import redis_url
 from stream.audit import AuditLog
 from stream.watchlist_api import WatchlistError, WatchlistService, WatchlistTopic
 

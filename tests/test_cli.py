@@ -28,7 +28,7 @@ def test_eval_overrides_are_validated_as_the_config_would_be(capsys):
 
 def test_bench_region_picks_its_own_clip_and_refuses_unknown_regions():
     from checkpoint.bench import CLIPS
-    from checkpoint.plates import fit_plate
+    from checkpoint.grammar import fit_plate
     from checkpoint.sampleclip import _normalise_plate
 
     parser = build_parser()

@@ -58,7 +58,7 @@ def test_environment_overrides_paths(tmp_path, monkeypatch):
 
 def test_recognisers_per_region_name_known_regions_and_default_to_the_cn_model(tmp_path):
     from checkpoint.config import ReaderConfig
-    from checkpoint.models import project_model
+    from checkpoint.onnx_models import project_model
 
     assert ReaderConfig().rec_models == {"cn": Path("plate_rec_cn.onnx")}
     assert project_model("plate_rec_cn.onnx").is_file()  # committed under models/
@@ -81,7 +81,7 @@ def test_region_recognisers_read_in_as_many_views_as_there_are(tmp_path):
 
 def test_detector_is_text_or_plate_and_the_plate_model_ships(tmp_path):
     from checkpoint.config import ReaderConfig
-    from checkpoint.models import project_model
+    from checkpoint.onnx_models import project_model
 
     cfg = ReaderConfig()
     assert project_model(cfg.plate_det_model).is_file()  # committed under models/

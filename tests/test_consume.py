@@ -1,12 +1,16 @@
 """The stream's consume loop: bad messages and handler bugs are dead-lettered one by one, the
-rest of a batch is still handled (a fake stream and dead-letter sink; the real ones are covered
-by tests/integration/test_deadletter.py)."""
+rest of a batch is still handled (a fake stream, state and outbox; the real ones are covered by
+tests/integration/test_deadletter.py)."""
 import asyncio
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-import stream.app as app
-from checkpoint.contracts import VehiclePassage, encode
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import VehiclePassage
+from stream.config import StreamConfig
+from stream.consume import consume
+from stream.match import WatchlistIndex
+from stream.runtime import Runtime
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 
@@ -22,27 +26,50 @@ class FakeStream:
         self.batches = batches
 
     async def take_events(self, max_: int, within: float):
+        offset = 0
         for batch in self.batches:
-            yield [SimpleNamespace(value=value) for value in batch]
+            events = []
+            for value in batch:
+                message = SimpleNamespace(topic="kakou.passages", partition=0, offset=offset,
+                                          key=b"cp", value=value)
+                events.append(SimpleNamespace(value=value, message=message))
+                offset += 1
+            yield events
 
 
-def test_a_batch_that_trips_a_bug_is_handled_again_one_by_one(monkeypatch):
-    lettered: list[tuple[bytes, str]] = []
+class FakeState:
+    def __init__(self) -> None:
+        self.recorded: list[int] = []
+
+    async def dead_letter_seen(self, topic, partition, offset) -> bool:
+        return offset in self.recorded
+
+    async def record_dead_letter(self, topic, partition, offset) -> None:
+        self.recorded.append(offset)
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.letters = []
+
+    async def send_dead_letter(self, key, letter) -> None:
+        self.letters.append(letter)
+
+
+def test_a_batch_that_trips_a_bug_is_handled_again_one_by_one():
     handled: list[str] = []
-
-    async def dead_letter(event, error: str) -> None:
-        lettered.append((event.value, error))
+    outbox, state = FakeOutbox(), FakeState()
+    rt = Runtime(StreamConfig(), state, outbox, WatchlistIndex())
 
     async def handle(items: list[VehiclePassage]) -> None:
         if any(p.plate == "BOOM1" for p in items):
             raise RuntimeError("a bug")
         handled.extend(p.plate for p in items)
 
-    monkeypatch.setattr(app, "_dead_letter_event", dead_letter)
-    bad = passage("BOOM1")
-    asyncio.run(app.consume(FakeStream([passage("KA1"), b"{not json", bad, passage("KA2")],
-                                       [passage("KA3")]), VehiclePassage, handle))
+    asyncio.run(consume(rt, FakeStream([passage("KA1"), b"{not json", passage("BOOM1"),
+                                        passage("KA2")], [passage("KA3")]), VehiclePassage, handle))
     assert handled == ["KA1", "KA2", "KA3"]
-    assert [value for value, _ in lettered] == [b"{not json", bad]
-    assert "VehiclePassage invalid" in lettered[0][1]
-    assert lettered[1][1] == "processing failed: RuntimeError: a bug"
+    assert [letter.source_offset for letter in outbox.letters] == [1, 2]
+    assert "VehiclePassage invalid" in outbox.letters[0].error
+    assert outbox.letters[1].error == "processing failed: RuntimeError: a bug"
+    assert state.recorded == [1, 2]

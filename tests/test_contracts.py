@@ -3,10 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from checkpoint.contracts import (
-    Alert, ContractError, Heartbeat, IdCheck, MatchExplanation, VehiclePassage, WatchlistEntry,
-    alert_id_for, decode, encode,
-)
+from checkpoint.wire.base import ContractError, decode, encode
+from checkpoint.wire.edge import Heartbeat, IdCheck, VehiclePassage
+from stream.wire import Alert, MatchExplanation, WatchlistEntry, alert_id_for
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 

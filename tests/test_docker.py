@@ -21,7 +21,10 @@ DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
 KAKOU_SERVICES = ("stream", "watchlist-import", "edge")
 SERVICE_ENV = {"KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL"}
 # Files of the local (non-Docker) setup that read the same variables.
-LOCAL_READERS = (ROOT / ".ci" / "services.py", ROOT / "checkpoint" / "settings.py")
+LOCAL_READERS = {
+    "KAFKA_BOOTSTRAP_SERVERS": (ROOT / ".ci" / "services.py", ROOT / "checkpoint" / "wire" / "settings.py"),
+    "REDIS_URL": (ROOT / ".ci" / "services.py", ROOT / "stream" / "settings.py"),
+}
 
 CONFIG_PATH = re.compile(r"/app/configs/[^\s\"',;&|)]+")
 
@@ -130,8 +133,9 @@ def test_service_variables_point_at_compose_services(name):
         assert host in SERVICES, f"service {name!r}: host {host!r} is not a service in compose.yaml"
 
 
-@pytest.mark.parametrize("reader", LOCAL_READERS, ids=lambda p: str(p.relative_to(ROOT)))
-@pytest.mark.parametrize("var", sorted(SERVICE_ENV))
+@pytest.mark.parametrize("var,reader", [(var, reader) for var, readers in LOCAL_READERS.items()
+                                        for reader in readers],
+                         ids=lambda v: str(v.relative_to(ROOT)) if isinstance(v, Path) else v)
 def test_local_setup_reads_the_same_variables(reader, var):
     assert reader.is_file(), f"{reader.relative_to(ROOT)} does not exist"
     assert var in reader.read_text(), f"{reader.relative_to(ROOT)} never mentions {var}"

@@ -2,7 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from checkpoint.contracts import decode_alert, encode
+from checkpoint.wire.base import encode
+from stream.wire import decode_alert
 from stream.flow import FlowWindow, flow_warning, outside_home, window_start
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)

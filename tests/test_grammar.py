@@ -1,4 +1,4 @@
-"""Region grammars and letter/digit confusion correction (``checkpoint.plates.fit_plate``).
+"""Region grammars and letter/digit confusion correction (``checkpoint.grammar.fit_plate``).
 
 The formats and confusion pairs are restated here rather than imported, so that the tests are
 a second, independent statement of what a plate of each region looks like.
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from checkpoint.plates import CN_PROVINCES, REGIONS, PlateFit, fit_plate, is_plausible
+from checkpoint.grammar import PlateFit, fit_plate, is_plausible
+from checkpoint.wire.plates import CN_PROVINCES, REGIONS
 
 CN_LETTERS = ascii_uppercase.replace("I", "").replace("O", "")
 CLASSES = {

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkpoint.contracts import WatchlistEntry
+from stream.wire import WatchlistEntry
 from stream.match import (
     MatchPolicy, WatchlistIndex, compile_pattern, deletions, difference, explain, fold, rank,
 )

@@ -20,7 +20,7 @@ def recogniser():
 
 
 def test_charset_covers_cn_plates(recogniser):
-    from checkpoint.plates import CN_PROVINCES
+    from checkpoint.wire.plates import CN_PROVINCES
 
     chars = set(recogniser.vocab.chars)
     assert set(CN_PROVINCES) <= chars

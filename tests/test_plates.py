@@ -1,6 +1,7 @@
 import pytest
 
-from checkpoint.plates import is_plausible, normalise
+from checkpoint.grammar import is_plausible
+from checkpoint.wire.plates import normalise
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -3,7 +3,9 @@ import hmac
 
 import pytest
 
-from checkpoint.pseudonym import PseudonymError, PseudonymKey, load_key, normalise_number, subject_tag
+from checkpoint.wire.pseudonym import (
+    PseudonymError, PseudonymKey, load_key, normalise_number, subject_tag,
+)
 
 KEY = PseudonymKey("k1", b"0123456789abcdef-test-secret")
 

@@ -7,13 +7,13 @@ from collections import Counter
 import pytest
 
 from checkpoint.config import CameraConfig, CheckpointConfig, ReaderConfig
-from checkpoint.models import ModelError
+from checkpoint.onnx_models import ModelError
 from checkpoint.pipeline import Checkpoint
 from checkpoint.publish import Publisher
 from checkpoint.read import build_reader
 from checkpoint.sampleclip import BUSY_PLATES, render_clip
 from checkpoint.spool import Spool
-from checkpoint.topics import HEARTBEATS, PASSAGES
+from checkpoint.wire.topics import HEARTBEATS, PASSAGES
 
 UNREACHABLE_KAFKA = "127.0.0.1:1"  # offline box: everything must wait in the spool, nothing lost
 

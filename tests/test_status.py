@@ -1,6 +1,8 @@
 from datetime import datetime, timezone
 
-from checkpoint.contracts import CameraStatus, decode_alert, encode
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import CameraStatus
+from stream.wire import decode_alert
 from stream.status import camera_alert, offline_alert, online_alert
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
@@ -35,7 +37,8 @@ def test_alerts_written_before_status_alerts_still_decode():
 
     import pytest
 
-    from checkpoint.contracts import Alert, ContractError, MatchExplanation, WatchlistEntry
+    from checkpoint.wire.base import ContractError
+    from stream.wire import Alert, MatchExplanation, WatchlistEntry
 
     entry = WatchlistEntry(entry_id="e", list="l", plate="KA482BC", category="c", priority=1,
                            disposal="d", created_by="t")

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("PIL")
 synth = pytest.importorskip("models.synth_latin")
 
-from checkpoint.plates import fit_plate  # noqa: E402
+from checkpoint.grammar import fit_plate  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (synth._FONT_DIR / synth.PLATE_FONTS[0]).is_file(),
                                 reason="Debian's DejaVu fonts (fonts-dejavu-extra) are not installed")

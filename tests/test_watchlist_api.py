@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checkpoint.contracts import WatchlistEntry
-from checkpoint.pseudonym import PseudonymKey, subject_tag
+from stream.wire import WatchlistEntry
+from checkpoint.wire.pseudonym import PseudonymKey, subject_tag
 from stream.audit import GENESIS, AuditError, AuditRecord, next_record, verify_chain
 from stream.watchlist import parse_csv
 from stream.watchlist_api import (Change, DuplicateEntryError, PublishError, UnknownEntryError,

@@ -98,7 +98,7 @@ PERSONS = ("entry_id,list,document_type,document_number,category,priority,dispos
 
 
 def test_person_lists_are_imported_as_tags_and_the_numbers_are_dropped():
-    from checkpoint.pseudonym import PseudonymKey, subject_tag
+    from checkpoint.wire.pseudonym import PseudonymKey, subject_tag
     from stream.watchlist import to_csv
 
     key = PseudonymKey("k9", b"test-secret-0123456789")

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from checkpoint.settings import kafka_bootstrap, redis_url
-from checkpoint.topics import ensure_topics
+from checkpoint.wire.settings import kafka_bootstrap
+from stream.settings import redis_url
+from checkpoint.wire.topics import ensure_topics
 from stream.watchlist_cli import main as watchlist_cli
-from stream.worker import WorkerProcess
+from stream.lab.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = [sys.executable, str(ROOT / ".ci" / "services.py")]

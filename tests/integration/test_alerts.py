@@ -6,9 +6,11 @@ from datetime import datetime, timezone
 
 from kafka import KafkaProducer
 
-from checkpoint.contracts import Alert, PlateAlternative, VehiclePassage, alert_id_for, encode
-from checkpoint.topics import PASSAGES
-from stream import alerts as keys
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import PlateAlternative, VehiclePassage
+from stream.wire import Alert, alert_id_for
+from checkpoint.wire.topics import PASSAGES
+from stream import keys
 from stream.watchlist_cli import main as watchlist_cli
 
 from .test_edge_outage import wait_for
@@ -92,7 +94,7 @@ def test_an_unacknowledged_alert_is_escalated_once(kafka, redis_client, worker, 
 
 def test_a_watched_plate_leaves_an_ordered_trace_and_others_leave_none(kafka, redis_client,
                                                                       worker, checkpoint_id):
-    from stream.traces import read_trace
+    from stream.trace_cli import read_trace
 
     before = {s["passage_id"] for s in read_trace(redis_client, "WX963LA")}
     route = [passage(f"{checkpoint_id}-{n}", "WX963LA") for n in ("north", "ring", "east")]

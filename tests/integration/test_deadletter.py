@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from checkpoint.contracts import DeadLetter, VehiclePassage, encode
-from checkpoint.topics import DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, WATCHLIST
-from stream import alerts as keys
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import VehiclePassage
+from stream.wire import DeadLetter
+from checkpoint.wire.topics import DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, WATCHLIST
+from stream import keys
 
 from .test_edge_outage import wait_for
 

@@ -13,14 +13,14 @@ from pathlib import Path
 from kafka import KafkaConsumer, TopicPartition
 
 from checkpoint.config import load_config
-from checkpoint.contracts import Alert, decode_alert
+from stream.wire import Alert, decode_alert
 from checkpoint.pipeline import Checkpoint
 from checkpoint.publish import Publisher
 from checkpoint.read import build_reader
 from checkpoint.sampleclip import BUSY_PLATES, render_clip
 from checkpoint.spool import Spool
-from checkpoint.topics import ALERTS
-from stream import alerts as keys
+from checkpoint.wire.topics import ALERTS
+from stream import keys
 from stream.watchlist import parse_csv
 
 from .conftest import ROOT, services

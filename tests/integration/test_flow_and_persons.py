@@ -7,13 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 from kafka import KafkaProducer
 
-from checkpoint.contracts import (
-    Alert, IdCheck, StatusAlert, VehiclePassage, WatchlistEntry, alert_id_for, encode,
-)
-from checkpoint.pseudonym import PseudonymKey, subject_tag
-from checkpoint.topics import IDCHECKS, PASSAGES, WATCHLIST
-from stream import alerts as keys
-from stream.flow import flow_warning, read_flow, window_start
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import IdCheck, VehiclePassage
+from stream.wire import Alert, StatusAlert, WatchlistEntry, alert_id_for
+from checkpoint.wire.pseudonym import PseudonymKey, subject_tag
+from checkpoint.wire.topics import IDCHECKS, PASSAGES, WATCHLIST
+from stream import keys
+from stream.flow import flow_warning, window_start
+from stream.flow_cli import read_flow
 
 from .conftest import FLOW_CHECKPOINT
 from .test_alerts import processed

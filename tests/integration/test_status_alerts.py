@@ -5,9 +5,11 @@ from datetime import datetime, timezone
 
 from kafka import KafkaProducer
 
-from checkpoint.contracts import CameraStatus, Heartbeat, StatusAlert, encode
-from checkpoint.topics import HEARTBEATS
-from stream import alerts as keys
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import CameraStatus, Heartbeat
+from stream.wire import StatusAlert
+from checkpoint.wire.topics import HEARTBEATS
+from stream import keys
 
 from .conftest import OFFLINE_AFTER_S
 from .test_edge_outage import wait_for

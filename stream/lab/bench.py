@@ -7,7 +7,7 @@ after) and a Redis database of its own (``--redis-db``, flushed before and after
    other edit so its plates sit in the deletion index, and wildcard/regex patterns) is written as
    CSV and imported with ``kakou-watchlist import``, the real path (``import_s``);
 2. a backlog of passages (1 % of them hits, half of those misreads) is consumed first by a
-   pass-through agent (``stream.bench_noop``: Faust, same batches, nothing done) and then by the
+   pass-through agent (``stream.lab.bench_noop``: Faust, same batches, nothing done) and then by the
    matching worker, each timed between 10 % and 90 % of the backlog (``noop_events_per_s``,
    ``events_per_s``, ``ratio``);
 3. passages are published at a steady rate (default 1,000/s) and each planted hit is timed from
@@ -39,15 +39,21 @@ import redis
 from kafka import KafkaAdminClient, KafkaProducer
 from tqdm import tqdm
 
-from checkpoint.contracts import VehiclePassage, encode
-from checkpoint.settings import kafka_bootstrap
-from stream.worker import WorkerProcess
+from checkpoint.wire.base import encode
+from checkpoint.wire.edge import VehiclePassage
+from checkpoint.wire.plates import CN_PROVINCES, MATCHER_CLASSES, partners
+from checkpoint.wire.settings import kafka_bootstrap
+from checkpoint.wire.topics import ALL_TOPICS, PASSAGES, ensure_topics
+from stream import keys
+from stream.lab.bench_noop import COUNTER
+from stream.lab.worker import WorkerProcess
 
 LETTERS = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"))
 DIGITS = np.array(list("0123456789"))
-PROVINCES = np.array(list("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"))
-CONFUSIONS = {"0": "O", "O": "0", "8": "B", "B": "8", "5": "S", "S": "5", "2": "Z", "Z": "2",
-              "1": "I", "6": "G", "G": "6", "7": "T", "T": "7"}
+PROVINCES = np.array(list(CN_PROVINCES))
+#: The misread the edge might make of each character: its likeliest partner in a class the
+#: matcher folds (``checkpoint.wire.plates.CONFUSIONS``).
+MISREADS = {c: partners(c)[0] for chars in MATCHER_CLASSES for c in chars}
 #: Nobody acknowledges the benchmark's alerts, so escalation is pushed past the run: the figures
 #: are about matching and raising alerts, not about re-sending a thousand unanswered ones.
 BENCH_CONFIG = """\
@@ -91,11 +97,11 @@ def write_watchlist(path: Path, n: int, seed: int) -> np.ndarray:
 
 def misread(plate: str, rng: random.Random) -> str:
     """The plate with one OCR confusion, as the edge might read it (itself when it has none)."""
-    spots = [i for i, c in enumerate(plate) if c in CONFUSIONS]
+    spots = [i for i, c in enumerate(plate) if c in MISREADS]
     if not spots:
         return plate
     i = rng.choice(spots)
-    return plate[:i] + CONFUSIONS[plate[i]] + plate[i + 1:]
+    return plate[:i] + MISREADS[plate[i]] + plate[i + 1:]
 
 
 class Passages:
@@ -162,9 +168,6 @@ def rate_between(read_count, total: int, timeout_s: float) -> float:
 def measure_latency(client: redis.Redis, rate: float, seconds: float,
                     source: Passages) -> dict[str, float]:
     """Publish at a steady ``rate``; time each planted hit from publish to its alert in Redis."""
-    from checkpoint.topics import PASSAGES
-    from stream import alerts as keys
-
     events = source.make(int(rate * seconds))
     sent: dict[str, float] = {}          # wall clock: the worker's raised_at is comparable
     arrived: dict[str, tuple[float, float]] = {}  # passage id -> (raised_at, arrival)
@@ -212,10 +215,6 @@ def measure_latency(client: redis.Redis, rate: float, seconds: float,
 
 
 def run(args: argparse.Namespace, work: Path) -> dict:
-    from checkpoint.topics import ALL_TOPICS, PASSAGES, ensure_topics
-    from stream import alerts as keys
-    from stream.bench_noop import COUNTER
-
     client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
     client.flushdb()
     ensure_topics()
@@ -239,7 +238,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     del backlog
 
     settle(client)
-    noop = WorkerProcess(work / "noop.log", app="stream.bench_noop", ready_lines=("Worker ready",))
+    noop = WorkerProcess(work / "noop.log", app="stream.lab.bench_noop", ready_lines=("Worker ready",))
     noop.start(timeout_s=300)
     try:
         figures["noop_events_per_s"] = round(rate_between(
@@ -274,7 +273,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stream.bench",
+    parser = argparse.ArgumentParser(prog="python -m stream.lab.bench",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000, help="watchlist size")
     parser.add_argument("--events", type=int, default=50_000, help="backlog passages")
@@ -285,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     host = os.environ.get("KAKOU_REDIS_PORT", "6379")
-    os.environ.update({  # before checkpoint.topics is imported: every topic name takes the prefix
+    os.environ.update({  # every topic name takes the prefix, every Redis call the database
         "KAKOU_TOPIC_PREFIX": f"kakou-bench-{int(time.time())}.",
         "REDIS_URL": f"redis://127.0.0.1:{host}/{args.redis_db}",
     })

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checkpoint.contracts import DocumentType
+from checkpoint.wire.edge import DocumentType
 
 TAG_VERSION = "v1"
 _SEPARATORS = re.compile(r"[\s\-./<]")

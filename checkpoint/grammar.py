@@ -1,22 +1,13 @@
-"""Plate text: one normalisation for the edge, the watchlist import and the matcher, and the
-region grammars that decide what a plate can be and undo OCR's letter/digit confusions.
-
-Normalising in one place is what makes an exact match mean something: "ka-482 bc", "KA 482 BC"
-and "ＫＡ４８２ＢＣ" are the same plate everywhere in kakou.
+"""Reads → plates: the region grammars that decide what a plate can be and undo OCR's
+letter/digit confusions (``checkpoint.wire.plates.CONFUSIONS``) position by position.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from string import ascii_uppercase, digits
 
-#: Chinese province (and special-use) characters that open or close a CN plate.
-CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-CN_SPECIAL = "警学挂港澳使领"
-
-_SEPARATORS = re.compile(r"[\s\-·•.:_/|]+")
-_ALLOWED = re.compile(rf"[A-Z0-9{CN_PROVINCES}{CN_SPECIAL}]")
+from checkpoint.wire.plates import CN_PROVINCES, REGIONS, normalise, partners, spell
 
 #: CN plates never use I or O (too like 1 and 0), in the issuing-authority letter too. So in a CN
 #: serial slot a read I or O is taken as 1 or 0, and in a CN letter slot 0 as D and 1 as L.
@@ -50,18 +41,13 @@ _FORMATS: dict[str, tuple[str, ...]] = {
 #: Regions whose national formats are too many or too free (vanity plates) to check position by
 #: position: only the overall shape is checked, and nothing is corrected.
 _SHAPES: dict[str, re.Pattern[str]] = {
-    # A letter and a digit: an all-digit "plate" of no known format was, in the development sets,
-    # far more often a house number, a price or a date (29 of 39 false US reads, 11 of 19 on
-    # the negatives) than a plate (1 of 82 US plates read right).
+    # A letter and a digit: an all-digit "plate" of no known format is far more often a house
+    # number, a price or a date than a plate.
     "eu": re.compile(r"(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}"),
-    # US vanity plates without a digit (1 of the 111 in the OpenALPR US set) are given up too:
-    # state names, slogans and dealer frames on the same car read as plates otherwise.
+    # US vanity plates without a digit are given up too: state names, slogans and dealer frames
+    # on the same car read as plates otherwise.
     "us": re.compile(r"(?=.*\d)(?=.*[A-Z])[A-Z0-9]{2,8}"),
 }
-#: US plates print the letter O like the digit 0, and many states issue no O: no read can tell
-#: them apart, so a US plate is written with 0 (as the OpenALPR US benchmark labels are: not one
-#: O in 111 plates). It is a spelling, not a correction; the matcher folds O and 0 together.
-_US_SPELLING = str.maketrans("O", "0")
 _GENERIC = _SHAPES["eu"]   # what a plate of no stated region must look like
 #: Common European national formats. A European read that fits one, or one OCR confusion per
 #: position away, is corrected to it (RK340A0 → RK340AO); any other European plate (Germany,
@@ -74,16 +60,6 @@ _EU_FORMATS: tuple[str, ...] = (
     "DLDDDDD",   # Czechia
 )
 
-REGIONS: tuple[str, ...] = ("cn", "eu", "us", "br", "ro")
-
-#: What a read character may really be, likeliest first. It is only replaced by a partner that its
-#: position allows: "0" becomes "O" in a letter slot, or "D" where O is not allowed (CN).
-_CONFUSABLE: dict[str, str] = {
-    "O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2",
-    "S": "5", "B": "8", "G": "6", "T": "7", "A": "4",
-    "0": "OD", "1": "IL", "2": "Z", "5": "S", "8": "B", "6": "G", "7": "T", "4": "A",
-}
-
 
 @dataclass(frozen=True)
 class PlateFit:
@@ -95,24 +71,12 @@ class PlateFit:
     start: int = 0                  # characters of the read before the plate (a band's letter)
 
 
-def normalise(text: str) -> str:
-    """Upper case, full-width folded to ASCII, separators and stray symbols removed."""
-    folded = unicodedata.normalize("NFKC", text).upper()
-    return "".join(_ALLOWED.findall(_SEPARATORS.sub("", folded)))
-
-
-def spell(plate: str, region: str | None) -> str:
-    """A normalised plate as kakou writes plates of ``region`` (US: 0 for O), so a watchlist
-    entry and a read of the same plate are the same text."""
-    return plate.translate(_US_SPELLING) if (region or "").lower() == "us" else plate
-
-
 def _fit_char(char: str, allowed: str) -> str:
     """The character itself if its position allows it, else its likeliest allowed confusion
     ("" when there is none)."""
     if char in allowed:
         return char
-    return next((c for c in _CONFUSABLE.get(char, "") if c in allowed), "")
+    return next((c for c in partners(char) if c in allowed), "")
 
 
 def _fit_format(plate: str, fmt: str, region: str) -> PlateFit | None:

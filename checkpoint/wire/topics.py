@@ -1,7 +1,8 @@
 """The Kafka topics, declared once (name, partitions, retention, cleanup) and created idempotently.
 
 The broker never auto-creates topics: edge and stream both call :func:`ensure_topics` at start-up,
-so a fresh cluster gets exactly these settings whoever starts first.
+so a fresh cluster gets exactly these settings whoever starts first. A topic's name carries the
+deployment's prefix (``KAKOU_TOPIC_PREFIX``, default ``kakou.``), read when the name is asked for.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from checkpoint.settings import kafka_bootstrap, replication_factor, topic_prefix
+from checkpoint.wire.settings import kafka_bootstrap, replication_factor, topic_prefix
 
 log = logging.getLogger(__name__)
 
@@ -22,23 +23,25 @@ DAY_MS = 24 * HOUR_MS
 
 @dataclass(frozen=True)
 class TopicSpec:
-    name: str
+    base: str           # the name after the deployment's prefix, e.g. "passages"
     partitions: int
     config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{topic_prefix()}{self.base}"
 
 
 def _delete(retention_ms: int) -> dict[str, str]:
     return {"cleanup.policy": "delete", "retention.ms": str(retention_ms)}
 
 
-_PREFIX = topic_prefix()  # "kakou." unless KAKOU_TOPIC_PREFIX says otherwise
-PASSAGES = TopicSpec(f"{_PREFIX}passages", 6, _delete(72 * HOUR_MS))
-IDCHECKS = TopicSpec(f"{_PREFIX}idchecks", 6, _delete(72 * HOUR_MS))
-HEARTBEATS = TopicSpec(f"{_PREFIX}heartbeats", 3, _delete(DAY_MS))
-WATCHLIST = TopicSpec(f"{_PREFIX}watchlist", 3,
-                      {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"})
-ALERTS = TopicSpec(f"{_PREFIX}alerts", 6, _delete(365 * DAY_MS))
-DEADLETTER = TopicSpec(f"{_PREFIX}deadletter", 3, _delete(7 * DAY_MS))
+PASSAGES = TopicSpec("passages", 6, _delete(72 * HOUR_MS))
+IDCHECKS = TopicSpec("idchecks", 6, _delete(72 * HOUR_MS))
+HEARTBEATS = TopicSpec("heartbeats", 3, _delete(DAY_MS))
+WATCHLIST = TopicSpec("watchlist", 3, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"})
+ALERTS = TopicSpec("alerts", 6, _delete(365 * DAY_MS))
+DEADLETTER = TopicSpec("deadletter", 3, _delete(7 * DAY_MS))
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (PASSAGES, IDCHECKS, HEARTBEATS, WATCHLIST, ALERTS, DEADLETTER)
 

@@ -1,8 +1,8 @@
-"""Where the services are: one place reads the environment, edge and stream both use it.
+"""Where the wire is: the Kafka cluster, and how kakou's topics are named and replicated.
 
-``KAFKA_BOOTSTRAP_SERVERS`` and ``REDIS_URL`` point kakou at existing services (production,
-docker/compose.yaml); unset, they default to the local services that ``make services`` starts,
-whose ports ``KAKOU_KAFKA_PORT`` / ``KAKOU_REDIS_PORT`` may move. Read once, at import.
+``KAFKA_BOOTSTRAP_SERVERS`` points kakou at an existing cluster (production, docker/compose.yaml);
+unset, it is the local broker that ``make services`` starts, whose port ``KAKOU_KAFKA_PORT`` may
+move. Each function reads the environment when it is called, so nothing is fixed at import.
 """
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ import os
 def kafka_bootstrap() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
         f"127.0.0.1:{os.environ.get('KAKOU_KAFKA_PORT', '9092')}"
-    )
-
-
-def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or (
-        f"redis://127.0.0.1:{os.environ.get('KAKOU_REDIS_PORT', '6379')}/0"
     )
 
 

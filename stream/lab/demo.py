@@ -15,11 +15,11 @@ from pathlib import Path
 
 import redis
 
-from checkpoint.contracts import Alert
-from checkpoint.settings import redis_url
-from stream import alerts as keys
-from stream.flow import read_flow
-from stream.worker import WorkerProcess
+from stream.wire import Alert
+from stream.settings import redis_url
+from stream import keys
+from stream.flow_cli import read_flow
+from stream.lab.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".services"
@@ -56,7 +56,7 @@ def _alerts_for(r: redis.Redis, passage_ids: set[str]) -> tuple[list[Alert], lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stream.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m stream.lab.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "checkpoint-demo.yaml")
     parser.add_argument("--watchlist", type=Path, default=ROOT / "configs" / "watchlist-sample.csv")
     parser.add_argument("--clip", type=Path, default=STATE / "sample.mp4")

@@ -1,0 +1,84 @@
+"""Passages → matches → alerts, traces and flow: the agent on kakou.passages.
+
+Each batch is matched first (in memory, idempotent), its hits raise their alerts, and then each
+passage is recorded once with its flow counts; a crash in between re-matches, never loses.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import faust
+
+from checkpoint.wire.base import utcnow
+from checkpoint.wire.edge import VehiclePassage
+from stream import flow
+from stream.alerting import publish_status, raise_or_attach
+from stream.alerts import alert_for
+from stream.app import app, passages_topic
+from stream.consume import consume
+from stream.keys import NON_HIT_TTL_S
+from stream.match import Match, WatchlistIndex
+from stream.runtime import Runtime
+from stream.wire import StatusAlert
+
+
+def match_passage(watchlist: WatchlistIndex, passage: VehiclePassage) -> list[Match]:
+    """The watchlist entries the passage's reads hit: its best read, then its alternatives."""
+    reads = [(passage.plate, "best"), *((a.text, "alternative") for a in passage.alternatives)]
+    return watchlist.match(reads, passage.region, passage.last_seen)
+
+
+async def alert_passage(rt: Runtime, passage: VehiclePassage, matches: list[Match],
+                        now: datetime) -> None:
+    """Traces and alerts for a passage that hit the watchlist. Traces are kept only for
+    watched plates, and only for the trace window: no more data than needed."""
+    for plate in {m.entry.plate or m.explanation.read for m in matches}:
+        await rt.state.record_trace(plate, passage)
+    for match in matches:
+        await raise_or_attach(rt, alert_for(passage, match, now), passage.event_id)
+
+
+async def handle_passages(rt: Runtime, passages: list[VehiclePassage]) -> None:
+    """Match first, then record each passage once. The hits of a batch raise their alerts
+    concurrently (each waits for Kafka's acknowledgement), and the records of a batch go to
+    Redis in one round trip."""
+    if not passages:
+        return
+    now = utcnow()
+    hits = [(p, matches) for p in passages if (matches := match_passage(rt.watchlist, p))]
+    await asyncio.gather(*(alert_passage(rt, p, matches, now) for p, matches in hits))
+    outside = [flow.outside_home(p.plate, rt.config.checkpoint(p.checkpoint_id).home_prefixes)
+               for p in passages]
+    counts = await rt.state.record_passages(passages, outside, now)
+    for passage, vehicles in zip(passages, counts):
+        if vehicles is not None:
+            await check_flow(rt, passage, vehicles, now)
+
+
+async def check_flow(rt: Runtime, passage: VehiclePassage, vehicles: list[int],
+                     now: datetime) -> None:
+    """Warn when the passage took its windows over the checkpoint's thresholds."""
+    thresholds = rt.config.checkpoint(passage.checkpoint_id).flow_warning
+    for window, count in zip(flow.WINDOW_S, vehicles):
+        start = flow.window_start(passage.last_seen.timestamp(), window)
+        warning = flow.flow_warning(passage.checkpoint_id, window, start, int(count),
+                                    thresholds.get(window), now)
+        if warning is not None:
+            await warn_flow(rt, warning)
+
+
+async def warn_flow(rt: Runtime, warning: StatusAlert) -> None:
+    """Publish a window's flow warning unless it went out already (once per window)."""
+    if await rt.state.flow_warned(warning.alert_id):
+        return
+    await publish_status(rt, warning)
+    ttl = flow.RETENTION_S[warning.flow.window] if warning.flow else NON_HIT_TTL_S
+    await rt.state.mark_flow_warned(warning.alert_id, ttl)
+
+
+@app.agent(passages_topic)
+async def match_passages(stream: faust.StreamT) -> None:
+    rt = app.runtime
+    await rt.watchlist_ready.wait()
+    await consume(rt, stream, VehiclePassage, lambda batch: handle_passages(rt, batch))
