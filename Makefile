@@ -6,9 +6,6 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-FONT   := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
-FONT_EXTRA := /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
-FONT_CJK := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: help venv system-deps services services-down demo test test-unit bench-stream models clean
 
@@ -24,21 +21,17 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[edge,stream,dev]'
+	$(PY) -m pip install --quiet -e '.[edge,stream,lab,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
-# The sample clip is rendered with Debian's DejaVu fonts; Java + Maven (for Kafka) must be present.
-# Fonts: the sample clip draws with DejaVu; the model tests render synthetic plates and scenes
-# with condensed DejaVu (fonts-dejavu-extra) and WenQuanYi (fonts-wqy-microhei) as training does.
+# The fonts the sample clip and the model renderers draw with (their one table is
+# checkpoint/lab/fonts.py, which names each font's Debian package); Java + Maven for Kafka.
 system-deps:
-	@test -f $(FONT) || { echo "installing fonts-dejavu-core"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; }
-	@test -f $(FONT_EXTRA) || { echo "installing fonts-dejavu-extra"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-extra; }
-	@test -f $(FONT_CJK) || { echo "installing fonts-wqy-microhei"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
+	@missing="$$($(PYTHON) checkpoint/lab/fonts.py --missing)"; \
+	if [ -n "$$missing" ]; then echo "installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 	@command -v java >/dev/null || { echo "Java 17+ is required to run Kafka locally"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is required to fetch Kafka from Maven Central"; exit 1; }
 
@@ -57,21 +50,23 @@ test: venv services
 test-unit: venv
 	$(PY) -m pytest -ra -m "not integration"
 
-# Issue 5's figures: own topics and Redis database on the local services, removed afterwards.
+# On the local services, in topics and a Redis database of its own, removed afterwards.
 bench-stream: venv services
 	$(PY) -m stream.lab.bench
 
 clean: services-down
 	rm -rf $(VENV) .services .spool .evidence .kakou-stream .kakou-bench-noop .models-work
 
-# The project's own plate models (issue 4): train, export to models/, check against PyTorch,
-# measure (models/README.md). Needs the train extra (torch; onnx for the export). Hours on 2 cores.
-# The detector trains in three stages (each continues the last on fresh scenes).
+# The project's own plate models (models.training): train, export to models/, check against
+# PyTorch, measure (models/README.md). Needs the train extra (torch; onnx for the export). Hours on
+# 2 cores. The data sets are read from KAKOU_DATA_DIR (make models KAKOU_DATA_DIR=/path), else
+# ../shared/data. The detector trains in three stages (each continues the last on fresh scenes;
+# the stages' weights stay in .models-work/).
 models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
-	$(PY) -m models.train_recogniser
-	$(PY) -m models.train_latin
-	$(PY) -m models.train_detector --checkpoint .models-work/plate_det_stage1.pt
-	$(PY) -m models.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
+	$(PY) -m models.training.train_recogniser
+	$(PY) -m models.training.train_latin
+	$(PY) -m models.training.train_detector --checkpoint .models-work/plate_det_stage1.pt
+	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
 	  --checkpoint .models-work/plate_det_stage2.pt
-	$(PY) -m models.train_detector --init .models-work/plate_det_stage2.pt --seed 2 --steps 2000 --lr 1e-3
+	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage2.pt --seed 2 --steps 2000 --lr 1e-3

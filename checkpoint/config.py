@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from checkpoint.wire.base import validation_problems
+from checkpoint.wire.base import StrictModel, validation_problems
 from checkpoint.wire.edge import Direction
 from checkpoint.wire.plates import REGIONS
 
@@ -21,11 +21,7 @@ class ConfigError(ValueError):
     """A config file that cannot be used; the message says which file and key."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CameraConfig(_Strict):
+class CameraConfig(StrictModel):
     id: Annotated[str, Field(min_length=1, description="camera id, unique on this box")]
     source: str = Field(description="video file, rtsp:// or http:// URL, or a device index like '0'")
     lane: str = "1"
@@ -51,21 +47,19 @@ class CameraConfig(_Strict):
         return self
 
 
-class ReaderConfig(_Strict):
+class ReaderConfig(StrictModel):
     name: Literal["ppocr", "rapidocr"] = Field(
         default="ppocr", description="ppocr: PP-OCR det+rec through onnxruntime with plate "
         "grammars (default); rapidocr: rapidocr's generic OCR pipeline (the baseline)")
     threads: int = Field(
-        default=1, ge=1, le=64, description="onnxruntime threads per camera. One: on a 2-core "
-        "box `checkpoint bench` ran a fifth slower with two (onnxruntime's spinning workers "
-        "compete with the video decoder's threads for the same cores); a box with cores to "
-        "spare runs more cameras")
+        default=1, ge=1, le=64, description="onnxruntime threads per camera. More speed up one "
+        "camera only where cores are idle: onnxruntime's spinning workers compete with the "
+        "video decoder's threads for the same cores. A box with cores to spare runs more cameras")
     detector: Literal["text", "gated", "plate"] = Field(
         default="gated", description="text: PP-OCR's text detector boxes every text line in the "
         "searched region; gated (default): the project's plate detector (plate_det_model) runs "
         "first, text lines are searched only around where it sees a plate and read where it "
-        "does, so a sign's text is not taken for a plate (accuracy within a plate of text's on "
-        "the development sets, fewest false plates, faster); plate: the plate detector finds "
+        "does, so a sign's text is not taken for a plate; plate: the plate detector finds "
         "plates first and the text detector boxes the number inside each (fastest, reads "
         "fewer plates)")
     det_model: Path | None = Field(default=None, description="text detector ONNX; none: bundled PP-OCR")
@@ -73,35 +67,35 @@ class ReaderConfig(_Strict):
         default=Path("plate_det.onnx"), description="plate detector ONNX (detector: gated or "
         "plate); relative paths are in models/ (or KAKOU_MODELS_DIR)")
     plate_threshold: float | None = Field(
-        default=0.3, gt=0, lt=1, description="detector: plate: the plate detector's centre-heat "
-        "threshold (none: the model's own, in its metadata). Lower finds more plates, and more "
-        "text that is not on one")
+        default=0.3, gt=0, lt=1, description="the plate detector's centre-heat threshold for a "
+        "plate found outright (none: the model's own, in its metadata). Lower finds more "
+        "plates, and more text that is not on one")
     gate_threshold: float = Field(
         default=0.1, gt=0, lt=1, description="detector: gated: the plate-centre heat a text "
-        "line's surroundings must reach to be read")
+        "line's surroundings must reach to be read. Lower reads more lines, signs' too")
     rec_model: Path | None = Field(default=None, description="recogniser ONNX; none: bundled PP-OCR")
     rec_models: dict[str, Path] = Field(
         default_factory=lambda: {"cn": Path("plate_rec_cn.onnx")},
         description="recogniser ONNX per plate region, over rec_model for plates of that region; "
         "relative paths are in models/ (or KAKOU_MODELS_DIR). Default: the project's own CN "
-        "recogniser (90.8 % exact on the unseen half of lprnet-cn-crops, read in views, against "
-        "PP-OCR's 58.4 %)")
+        "recogniser for cn plates (models/README.md)")
     rec_views: int = Field(
         default=5, ge=1, le=5, description="framings in which the region recognisers "
         "(rec_models) read each crop: as found, tighter, looser, moved left and right; the text "
-        "likeliest over all is kept (CN unseen half: 89.2 % read once, 90.8 % in five views, "
-        "at 8.9 against 1.4 ms per crop). PP-OCR's recogniser reads once: five views gained one "
-        "plate on each of the US and EU sets, not worth five times its time per frame")
-    det_max_side: int = Field(default=960, ge=64, description="detector input's longer side, px")
+        "likeliest over all is kept. More views read more crops right that the detector framed "
+        "badly, at one recognition per view; PP-OCR's recogniser (rec_model) always reads once")
+    det_max_side: int = Field(
+        default=960, ge=64, description="the text detector's input, longer side in pixels: "
+        "larger finds smaller plates and costs time with the square of the side")
     min_text_height: float = Field(
         default=14.0, ge=0, description="text lines less tall than this (frame pixels, as the "
-        "detector boxes them) are not read: their glyphs are under ~9 px, misread more often "
-        "than read (on the development sets no plate was read right under 17 px, and every "
-        "read under 14 px was a false plate or a misread)")
+        "detector boxes them) are not read: their glyphs are too small to read reliably, and "
+        "such reads are mostly false plates or misreads. Lower reads smaller plates, and more "
+        "wrongly")
     min_confidence: float = Field(
         default=0.8, ge=0, le=1, description="drop reads whose mean character confidence is "
-        "below this (0.8: no plate read right in the development sets was lost, and a third "
-        "of the false plates on plate-free images went)")
+        "below this. Higher drops more false plates (text that is not a plate) and more "
+        "doubtful reads of real plates")
 
     @field_validator("rec_models")
     @classmethod
@@ -112,7 +106,7 @@ class ReaderConfig(_Strict):
         return models
 
 
-class TrackConfig(_Strict):
+class TrackConfig(StrictModel):
     max_gap_s: float = Field(default=1.0, gt=0, description="a track ends after this long unseen")
     max_track_s: float = Field(default=60.0, gt=0, description="emit a passage after this long anyway")
     max_distance: float = Field(default=0.15, gt=0,
@@ -123,14 +117,16 @@ class TrackConfig(_Strict):
     min_reads: int = Field(default=2, ge=1, description="reads needed before a track is a vehicle")
 
 
-class CheckpointConfig(_Strict):
-    checkpoint_id: Annotated[str, Field(min_length=1)]
-    home_region: str | None = None
-    location: tuple[float, float] | None = Field(default=None, description="(lat, lon)")
-    spool_dir: Path = Field(default=Path(".spool"), description="overridden by KAKOU_SPOOL_DIR")
-    evidence_dir: Path = Field(default=Path(".evidence"), description="overridden by KAKOU_EVIDENCE_DIR")
-    evidence_retention_hours: float = Field(default=72.0, gt=0)
-    heartbeat_seconds: float = Field(default=5.0, gt=0)
+class CheckpointConfig(StrictModel):
+    checkpoint_id: Annotated[str, Field(min_length=1, description="the box's id on every event")]
+    spool_dir: Path = Field(default=Path(".spool"), description="where events wait for Kafka; "
+                            "overridden by KAKOU_SPOOL_DIR")
+    evidence_dir: Path = Field(default=Path(".evidence"), description="scene images kept on the "
+                               "box; overridden by KAKOU_EVIDENCE_DIR")
+    evidence_retention_hours: float = Field(default=72.0, gt=0, description="scene images "
+                                            "older than this are deleted")
+    heartbeat_seconds: float = Field(default=5.0, gt=0, description="how often the box reports "
+                                     "its cameras and spool to the stream")
     cameras: list[CameraConfig] = Field(min_length=1)
     reader: ReaderConfig = ReaderConfig()
     track: TrackConfig = TrackConfig()

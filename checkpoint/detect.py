@@ -13,8 +13,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from checkpoint.onnx_models import bundled_model, session
 from checkpoint.motion import Box, merge_overlapping
+from checkpoint.onnx_models import bundled_model, session
 
 DEFAULT_DET_MODEL = "PP-OCRv6_det_small.onnx"
 

@@ -1,13 +1,14 @@
-"""ONNX model files and sessions: where the default models are, and how sessions are made.
+"""ONNX model files and sessions: where the models are, and how sessions are made.
 
-The default detector and recogniser are PP-OCR models shipped inside the rapidocr wheel
+The text detector and generic recogniser are PP-OCR models shipped inside the rapidocr wheel
 (Apache-2.0), found in site-packages, never downloaded; the project's own models (``models/``
-of the source tree, or ``KAKOU_MODELS_DIR`` where an image copies them) take over for the
-regions where they measure best. A model that cannot be loaded raises
-ModelError naming the file, so a box with a broken model says so instead of crash-looping.
+of the source tree, or ``KAKOU_MODELS_DIR`` where an image copies them) detect plates and read
+the regions they are trained for. A model that cannot be loaded raises ModelError naming the
+file, so a box with a broken model says so instead of crash-looping.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -21,10 +22,13 @@ class ModelError(RuntimeError):
 
 
 def bundled_model(name: str) -> Path:
-    """Path of a model inside the rapidocr package (e.g. ``PP-OCRv6_det_small.onnx``)."""
-    import rapidocr  # only its files are used; its Python pipeline is the baseline reader
-
-    path = Path(rapidocr.__file__).parent / "models" / name
+    """Path of a model inside the rapidocr package (e.g. ``PP-OCRv6_det_small.onnx``), found
+    without importing rapidocr: only its files are used (its Python pipeline is the baseline
+    reader, and pulls in Pillow and more)."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"model {name}: the rapidocr package is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "models" / name
     if not path.is_file():
         raise ModelError(f"model {name} is not in the installed rapidocr package ({path})")
     return path

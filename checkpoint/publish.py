@@ -16,9 +16,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaConnectionError, KafkaError
 from pydantic import BaseModel
 
+from checkpoint.spool import Spool, SpooledEvent
 from checkpoint.wire.base import encode
 from checkpoint.wire.settings import kafka_bootstrap
-from checkpoint.spool import Spool, SpooledEvent
 from checkpoint.wire.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,9 @@ def _reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
 
 @dataclass
 class UplinkStatus:
+    """The uplink as the box's summary reports it: up or down, events acknowledged, failed
+    sends, and the last error."""
+
     online: bool = False
     published: int = 0
     failures: int = 0

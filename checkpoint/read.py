@@ -1,12 +1,12 @@
 """Detections → reads: find plates in a frame and read them.
 
 Every reader returns ``PlateRead``s of normalised, plausible plate text; anything that cannot be a
-plate (signs, logos, stray text) is dropped here, before tracking. Readers are chosen by name in
-the checkpoint config, so the project's own models (issue 4) plug in behind the same protocol.
+plate (signs, logos, stray text) is dropped here, before tracking. The reader is chosen in the
+checkpoint config and built from a detector and the recognisers for each plate region, so the
+lab can measure (or time) the same parts the box runs.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from checkpoint.grammar import fit_plate, is_plausible
+from checkpoint.onnx_models import project_model
 from checkpoint.wire.plates import normalise
 
 if TYPE_CHECKING:
@@ -47,28 +48,24 @@ class PlateReader(Protocol):
         """Find and read every plate in a frame (or part of one searched at ``scale``)."""
         ...
 
-    def read_crop(self, crop: np.ndarray, region: str | None) -> PlateRead | None:
-        """Read a tight plate crop (no detection); None when it holds no plausible plate."""
-        ...
 
+def rapidocr_engine(threads: int = 1):
+    """rapidocr's pipeline with kakou's settings (quiet, no angle classifier, ``threads``)."""
+    from rapidocr import RapidOCR  # heavy import, only for boxes that use this reader
 
-def _whole(image: np.ndarray) -> np.ndarray:
-    h, w = image.shape[:2]
-    return np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    return RapidOCR(params={
+        "Global.log_level": "error",  # an empty frame is normal here, not a warning
+        "Global.use_cls": False,  # plates are upright; the angle classifier only costs time
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    })
 
 
 class RapidOcrReader:
     """rapidocr's own pipeline (PP-OCR det + rec, bundled ONNX): the generic-OCR baseline."""
 
     def __init__(self, threads: int = 1) -> None:
-        from rapidocr import RapidOCR  # heavy import, only for boxes that use this reader
-
-        self._engine = RapidOCR(params={
-            "Global.log_level": "error",  # an empty frame is normal here, not a warning
-            "Global.use_cls": False,  # plates are upright; the angle classifier only costs time
-            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        })
+        self._engine = rapidocr_engine(threads)
 
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
@@ -81,15 +78,6 @@ class RapidOcrReader:
             if is_plausible(plate, region):
                 reads.append(PlateRead(plate, float(score), np.asarray(box, dtype=np.float32)))
         return reads
-
-    def read_crop(self, crop: np.ndarray, region: str | None) -> PlateRead | None:
-        out = self._engine(crop, use_det=False, use_cls=False)
-        if not out.txts:
-            return None
-        plate = normalise("".join(out.txts))
-        if not is_plausible(plate, region):
-            return None
-        return PlateRead(plate, float(np.mean(out.scores)), _whole(crop))
 
 
 def rectify(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
@@ -131,14 +119,6 @@ def to_plate_read(reading: Reading, corners: np.ndarray, region: str | None) -> 
     return PlateRead(fit.text, confidence, corners, confs, tuple(alternatives.items()))
 
 
-@dataclass
-class StageTimes:
-    """Seconds spent per stage, for ``checkpoint bench``."""
-
-    detect: float = 0.0
-    recognise: float = 0.0
-
-
 def _plate_shaped(corners: np.ndarray, min_height: float) -> bool:
     """Plate text lines are wide and not tiny; tall or small blobs are not worth reading."""
     tl, tr, _, bl = corners
@@ -146,62 +126,68 @@ def _plate_shaped(corners: np.ndarray, min_height: float) -> bool:
     return h >= min_height and 1.2 <= w / max(h, 1e-6) <= 12.0
 
 
+@dataclass(frozen=True)
+class Recognisers:
+    """The recogniser for plates of each region that has its own, and the one for all others."""
+
+    default: PlateRecogniser
+    by_region: dict[str, PlateRecogniser] = field(default_factory=dict)
+
+    def for_region(self, region: str | None) -> PlateRecogniser:
+        return self.by_region.get(region or "", self.default)
+
+
 class OnnxPlateReader:
-    """A detector and a recogniser (ONNX), crops batched, every read checked by the plate grammar.
+    """A detector and the recognisers (ONNX), crops batched, every read checked by the plate
+    grammar; text lines under ``min_height`` pixels, or not shaped like a plate, are not read."""
 
-    ``by_region`` holds recognisers for plates of one region (the project's CN model), used
-    when the read's region is that one; every other plate goes to ``recogniser``."""
-
-    def __init__(self, detector: PlateDetector, recogniser: PlateRecogniser,
-                 by_region: dict[str, PlateRecogniser] | None = None, *,
-                 min_height: float = 14.0) -> None:
+    def __init__(self, detector: PlateDetector, recognisers: Recognisers, *,
+                 min_height: float) -> None:
         self.detector = detector
-        self.recogniser = recogniser
-        self.by_region = by_region or {}
+        self.recognisers = recognisers
         self.min_height = min_height
-        self.times = StageTimes()
-
-    def _recogniser(self, region: str | None) -> PlateRecogniser:
-        return self.by_region.get(region or "", self.recogniser)
 
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
-        t0 = time.perf_counter()
-        found = [d for d in self.detector.detect(image, scale) if _plate_shaped(d.corners, self.min_height)]
-        t1 = time.perf_counter()
-        self.times.detect += t1 - t0
+        found = [d for d in self.detector.detect(image, scale)
+                 if _plate_shaped(d.corners, self.min_height)]
         if not found:
             return []
-        readings = self._recogniser(region).recognise([rectify(image, d.corners) for d in found])
-        self.times.recognise += time.perf_counter() - t1
+        crops = [rectify(image, d.corners) for d in found]
+        readings = self.recognisers.for_region(region).recognise(crops)
         reads = (to_plate_read(r, d.corners, region) for r, d in zip(readings, found))
         return [r for r in reads if r is not None]
 
-    def read_crop(self, crop: np.ndarray, region: str | None) -> PlateRead | None:
-        t0 = time.perf_counter()
-        (reading,) = self._recogniser(region).recognise([crop])
-        self.times.recognise += time.perf_counter() - t0
-        return to_plate_read(reading, _whole(crop), region)
+
+def build_detector(cfg: ReaderConfig) -> PlateDetector:
+    """The detector a reader config names (models load here: errors name the file)."""
+    from checkpoint.detect import (DbTextDetector, PlateCornerDetector, PlateGatedText,
+                                   PlatesThenText)
+
+    lines = DbTextDetector(cfg.det_model, threads=cfg.threads, max_side=cfg.det_max_side)
+    if cfg.detector == "text":
+        return lines
+    plates = PlateCornerDetector(project_model(cfg.plate_det_model), threads=cfg.threads,
+                                 threshold=cfg.plate_threshold)
+    if cfg.detector == "plate":
+        return PlatesThenText(plates, lines)
+    return PlateGatedText(plates, lines, gate=cfg.gate_threshold)
+
+
+def build_recognisers(cfg: ReaderConfig) -> Recognisers:
+    """PP-OCR's recogniser (or ``rec_model``) for every plate, the project's own for the
+    regions in ``rec_models``, read in ``rec_views`` views."""
+    from checkpoint.recognise import CtcRecogniser
+
+    return Recognisers(
+        CtcRecogniser(cfg.rec_model, threads=cfg.threads),
+        {region: CtcRecogniser(project_model(path), threads=cfg.threads, views=cfg.rec_views)
+         for region, path in cfg.rec_models.items()})
 
 
 def build_reader(cfg: ReaderConfig) -> PlateReader:
     """The reader a checkpoint config names (models load here: errors name the file)."""
     if cfg.name == "rapidocr":
         return RapidOcrReader(threads=cfg.threads)
-    from checkpoint.detect import (DbTextDetector, PlateCornerDetector, PlateGatedText,
-                                   PlatesThenText)
-    from checkpoint.onnx_models import project_model
-    from checkpoint.recognise import CtcRecogniser
-
-    by_region = {region: CtcRecogniser(project_model(path), threads=cfg.threads,
-                                       views=cfg.rec_views)
-                 for region, path in cfg.rec_models.items()}
-    detector: PlateDetector = DbTextDetector(cfg.det_model, threads=cfg.threads,
-                                             max_side=cfg.det_max_side)
-    if cfg.detector != "text":
-        plates = PlateCornerDetector(project_model(cfg.plate_det_model), threads=cfg.threads,
-                                     threshold=cfg.plate_threshold)
-        detector = (PlatesThenText(plates, detector) if cfg.detector == "plate"
-                    else PlateGatedText(plates, detector, gate=cfg.gate_threshold))
-    return OnnxPlateReader(detector, CtcRecogniser(cfg.rec_model, threads=cfg.threads), by_region,
+    return OnnxPlateReader(build_detector(cfg), build_recognisers(cfg),
                            min_height=cfg.min_text_height)

@@ -50,7 +50,7 @@ class PlateRecogniser(Protocol):
     def recognise(self, crops: list[np.ndarray]) -> list[Reading]: ...
 
 
-def _prepare(crop: np.ndarray, width: int) -> np.ndarray:
+def prepare_crop(crop: np.ndarray, width: int) -> np.ndarray:
     h, w = crop.shape[:2]
     resized_w = min(width, max(1, int(np.ceil(REC_HEIGHT * w / max(h, 1)))))
     img = cv2.resize(crop, (resized_w, REC_HEIGHT)).astype(np.float32)
@@ -242,7 +242,7 @@ class CtcRecogniser:
         self.views = VIEWS[:views]
 
     def _view_batch(self, crops: list[np.ndarray], width: int) -> np.ndarray:
-        return np.stack([_prepare(reframe(crop, m) if any(m) else crop, width)
+        return np.stack([prepare_crop(reframe(crop, m) if any(m) else crop, width)
                          for crop in crops for m in self.views])
 
     def recognise(self, crops: list[np.ndarray]) -> list[Reading]:

@@ -2,15 +2,15 @@
 
 Greedy nearest-centre association is enough at a checkpoint, where vehicles queue one behind
 another; a track ends when it has not been seen for ``max_gap_s`` (the vehicle left) or has lasted
-``max_track_s`` (a vehicle stopped for a long check still gets reported).
+``max_track_s`` (a vehicle stopped for a long check still gets reported). The tracker is geometry
+and reads only: each step says which tracks ended, which were too short to be a vehicle, and
+which got a new best read, so the camera loop can keep that frame's evidence.
 """
 from __future__ import annotations
 
 import itertools
 import math
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from checkpoint.config import TrackConfig
 from checkpoint.read import PlateRead
@@ -24,12 +24,11 @@ class Sighting:
     read: PlateRead
 
 
-@dataclass(eq=False)  # identity, not field equality: tracks hold numpy frames
+@dataclass(eq=False)  # identity, not field equality
 class Track:
     id: int
     sightings: list[Sighting] = field(default_factory=list)
-    best_crop: np.ndarray | None = None   # plate crop of the most confident read (evidence)
-    best_scene: np.ndarray | None = None  # its whole frame, kept on the box
+    best_index: int = 0   # the most confident sighting (the first of equals)
 
     @property
     def first_t(self) -> float:
@@ -41,7 +40,24 @@ class Track:
 
     @property
     def best(self) -> Sighting:
-        return max(self.sightings, key=lambda s: s.read.confidence)
+        return self.sightings[self.best_index]
+
+    def add(self, sighting: Sighting) -> bool:
+        """Append a sighting; True when it is the track's new best."""
+        self.sightings.append(sighting)
+        if len(self.sightings) == 1 or sighting.read.confidence > self.best.read.confidence:
+            self.best_index = len(self.sightings) - 1
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class TrackerStep:
+    """What one frame's update changed."""
+
+    ended: list[Track]       # vehicles: tracks with enough reads that ended by this frame
+    discarded: list[Track]   # tracks that ended too short to be a vehicle (stray reads)
+    improved: list[Track]    # live tracks whose best read is from this frame
 
 
 class Tracker:
@@ -53,13 +69,15 @@ class Tracker:
         self._speed = config.max_speed * frame_width  # pixels per second
         self._live: list[Track] = []
         self._ids = itertools.count(1)
-        self.discarded = 0  # tracks too short to be a vehicle (single stray reads)
 
-    def update(self, t: float, frame_index: int, reads: list[PlateRead],
-               image: np.ndarray | None = None) -> list[Track]:
-        """Add one frame's reads; return the tracks that ended by time ``t``."""
-        ended = self._expire(t)
+    def update(self, t: float, frame_index: int, reads: list[PlateRead]) -> TrackerStep:
+        """Add one frame's reads; say which tracks ended by time ``t``."""
+        cfg = self._config
+        gone = [tr for tr in self._live
+                if t - tr.last_t > cfg.max_gap_s or t - tr.first_t > cfg.max_track_s]
+        self._live = [tr for tr in self._live if tr not in gone]
         free = list(self._live)
+        improved = []
         for read in sorted(reads, key=lambda r: -r.confidence):
             track = self._nearest(free, read, t)
             if track is None:
@@ -67,17 +85,23 @@ class Tracker:
                 self._live.append(track)
             else:
                 free.remove(track)
-            self._add(track, Sighting(t, frame_index, read), image)
-        return ended
+            if track.add(Sighting(t, frame_index, read)):
+                improved.append(track)
+        return self._step(gone, improved)
 
     def live_boxes(self) -> list[tuple[float, float, float, float]]:
         """Where the plates being followed were last seen: the detector looks there again."""
         return [tr.sightings[-1].read.box for tr in self._live]
 
-    def finish(self) -> list[Track]:
+    def finish(self) -> TrackerStep:
         """The stream ended: every live track ends now."""
-        ended, self._live = self._live, []
-        return self._keep(ended)
+        gone, self._live = self._live, []
+        return self._step(gone, [])
+
+    def _step(self, gone: list[Track], improved: list[Track]) -> TrackerStep:
+        enough = [tr for tr in gone if len(tr.sightings) >= self._config.min_reads]
+        short = [tr for tr in gone if len(tr.sightings) < self._config.min_reads]
+        return TrackerStep(enough, short, improved)
 
     def _nearest(self, candidates: list[Track], read: PlateRead, t: float) -> Track | None:
         cx, cy = read.centre
@@ -92,24 +116,3 @@ class Tracker:
             if score <= best_score:
                 best, best_score = track, score
         return best
-
-    def _add(self, track: Track, sighting: Sighting, image: np.ndarray | None) -> None:
-        is_best = not track.sightings or sighting.read.confidence > track.best.read.confidence
-        track.sightings.append(sighting)
-        if is_best and image is not None:
-            x1, y1, x2, y2 = (int(round(v)) for v in sighting.read.box)
-            h, w = image.shape[:2]
-            track.best_crop = image[max(0, y1):min(h, y2), max(0, x1):min(w, x2)].copy()
-            track.best_scene = image.copy()
-
-    def _expire(self, t: float) -> list[Track]:
-        cfg = self._config
-        ended = [tr for tr in self._live
-                 if t - tr.last_t > cfg.max_gap_s or t - tr.first_t > cfg.max_track_s]
-        self._live = [tr for tr in self._live if tr not in ended]
-        return self._keep(ended)
-
-    def _keep(self, ended: list[Track]) -> list[Track]:
-        kept = [tr for tr in ended if len(tr.sightings) >= self._config.min_reads]
-        self.discarded += len(ended) - len(kept)
-        return kept

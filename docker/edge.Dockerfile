@@ -1,24 +1,22 @@
-# kakou edge checkpoint: camera/clip -> detection + plate OCR -> durable SQLite spool -> Kafka.
+# kakou edge box: cameras -> plate detection and reading -> durable SQLite spool -> Kafka.
 # Build from the repository root:  docker build -f docker/edge.Dockerfile .
-FROM python:3.11-slim
+#   the box (default target):     checkpoint run --config BOX.yaml
+#   --target demo:                the box plus the lab's sample clip, for docker/compose.yaml
+FROM python:3.11-slim AS box
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# The sample-clip renderer draws text with DejaVu.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-dejavu-core \
-    && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY checkpoint/ ./checkpoint/
-COPY stream/ ./stream/
-COPY configs/ ./configs/
+# The edge runtime and the wire contract; not its lab (checkpoint/lab/).
+COPY checkpoint/*.py ./checkpoint/
+COPY checkpoint/wire/ ./checkpoint/wire/
+COPY configs/checkpoint-demo.yaml ./configs/
 RUN pip install --no-cache-dir '.[edge]'
-# The project's own models (docs: models/README.md); the config picks which are used.
-COPY models/*.onnx ./models/
+# The project's models a box uses by default (reader.plate_det_model, reader.rec_models).
+COPY models/plate_det.onnx models/plate_rec_cn.onnx ./models/
 ENV KAKOU_MODELS_DIR=/app/models
 
 # Spool (un-acknowledged events survive restarts and uplink loss) and evidence images live here.
@@ -32,3 +30,14 @@ USER kakou
 
 ENTRYPOINT ["checkpoint"]
 CMD ["run", "--config", "/app/configs/checkpoint-demo.yaml"]
+
+
+# The demo's box: renders the synthetic sample clip (the lab, drawn with DejaVu) and replays it.
+FROM box AS demo
+USER root
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+COPY checkpoint/lab/ ./checkpoint/lab/
+RUN pip install --no-cache-dir '.[edge]' pillow
+USER kakou

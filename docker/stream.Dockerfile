@@ -1,6 +1,6 @@
 # kakou stream workers (Faust): passages + watchlist -> alerts, with state in Redis.
-# Also provides the `kakou-watchlist` CLI. Build from the repository root:
-#   docker build -f docker/stream.Dockerfile .
+# Also provides the kakou-watchlist, kakou-audit, kakou-flow and kakou-trace CLIs.
+# Build from the repository root:  docker build -f docker/stream.Dockerfile .
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,9 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY checkpoint/ ./checkpoint/
-COPY stream/ ./stream/
-COPY configs/ ./configs/
+# Of the edge, only the wire contract; of the stream, not its lab (stream/lab/).
+COPY checkpoint/__init__.py ./checkpoint/
+COPY checkpoint/wire/ ./checkpoint/wire/
+COPY stream/*.py stream/*.lua ./stream/
+COPY stream/agents/ ./stream/agents/
+COPY configs/stream.yaml configs/watchlist-sample.csv ./configs/
 RUN pip install --no-cache-dir '.[stream]'
 
 # Faust keeps its local table state under the working directory, so run from a writable home.

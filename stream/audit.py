@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import redis
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, Field, ValidationError, field_validator
 
-from checkpoint.wire.base import utcnow, validation_problems
+from checkpoint.wire.base import StrictModel, utcnow, validation_problems
 from stream.keys import AUDIT_HEAD, AUDIT_LOG
 
 GENESIS = "0" * 64  #: the prev_hash of the first record
@@ -29,9 +29,7 @@ class AuditError(RuntimeError):
     """The audit log cannot be written or read; callers must not go ahead unaudited."""
 
 
-class AuditRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class AuditRecord(StrictModel):
     seq: int = Field(ge=1)
     time: AwareDatetime
     actor: str = Field(min_length=1)

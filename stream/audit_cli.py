@@ -11,8 +11,8 @@ import sys
 
 import redis
 
-from stream.settings import redis_url
 from stream.audit import AuditError, AuditLog, AuditRecord
+from stream.settings import redis_url
 
 _SHOWN_PROBLEMS = 20
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from checkpoint.wire.base import validation_problems
+from checkpoint.wire.base import StrictModel, validation_problems
 from checkpoint.wire.plates import normalise
 from stream.match import MatchPolicy
 
@@ -23,8 +23,7 @@ class StreamConfigError(ValueError):
     """A stream config that cannot be used; the message says which file and key."""
 
 
-class PolicyConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class PolicyConfig(StrictModel):
     max_confusions: int = Field(default=1, ge=0, le=3,
                                 description="OCR-confusion substitutions allowed (0/O, 8/B ...)")
     max_edits: int = Field(default=0, ge=0, le=2, description="other edits allowed")
@@ -34,10 +33,9 @@ class PolicyConfig(BaseModel):
         return MatchPolicy(self.max_confusions, self.max_edits, self.min_fuzzy_length)
 
 
-class CheckpointPolicy(BaseModel):
+class CheckpointPolicy(StrictModel):
     """What a checkpoint's flow is measured against."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     home_prefixes: tuple[str, ...] = Field(
         default=(), description="plates starting with one of these are local (e.g. 鲁A for "
         "Jinan); none: the out-of-region share is not computed")
@@ -61,8 +59,7 @@ class CheckpointPolicy(BaseModel):
         return thresholds
 
 
-class StreamConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class StreamConfig(StrictModel):
     default_match: PolicyConfig = PolicyConfig()
     match: dict[str, PolicyConfig] = Field(default_factory=dict,
                                            description="per watchlist name, overrides default_match")

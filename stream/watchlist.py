@@ -16,10 +16,10 @@ from pydantic import ValidationError
 
 from checkpoint.wire.base import validation_problems
 from checkpoint.wire.edge import DocumentType
-from stream.wire import WatchlistEntry
 from checkpoint.wire.plates import normalise, spell
 from checkpoint.wire.pseudonym import PseudonymError, PseudonymKey, load_key, subject_tag
 from stream.match import compile_pattern
+from stream.wire import WatchlistEntry
 
 COLUMNS = ("entry_id", "list", "plate", "pattern", "subject_tag", "key_id", "region", "category",
            "priority", "disposal", "reason", "case_number", "source", "valid_from", "valid_until",

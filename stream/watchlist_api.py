@@ -19,12 +19,12 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from checkpoint.wire.base import ContractError, decode, encode
-from stream.wire import WatchlistEntry
 from checkpoint.wire.settings import kafka_bootstrap
 from checkpoint.wire.topics import WATCHLIST, ensure_topics
 from stream.audit import AuditError, AuditRecord
 from stream.watchlist import (COLUMNS, PERSON_COLUMNS, ImportResult, WatchlistFormatError,
                               entry_from_row, parse_csv, to_csv)
+from stream.wire import WatchlistEntry
 
 FIELDS = (*COLUMNS, *PERSON_COLUMNS)  #: what create and update accept (as the CSV columns)
 

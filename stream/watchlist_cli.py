@@ -15,10 +15,10 @@ from pathlib import Path
 
 import redis
 
-from stream.wire import WatchlistEntry
-from stream.settings import redis_url
 from stream.audit import AuditLog
+from stream.settings import redis_url
 from stream.watchlist_api import WatchlistError, WatchlistService, WatchlistTopic
+from stream.wire import WatchlistEntry
 
 
 def _import(service: WatchlistService, args: argparse.Namespace) -> int:

@@ -208,3 +208,84 @@ def test_some_config_files_are_referenced():
 def test_referenced_config_exists(where, path):
     local = ROOT / path.removeprefix("/app/")
     assert local.is_file(), f"{where} uses {path}, but {local.relative_to(ROOT)} is not in the repository"
+
+
+# --- what each image carries -------------------------------------------------------------------
+
+def stages(dockerfile: Path) -> dict[str, list[str]]:
+    """Each build stage's COPY sources (repo paths, globs expanded), a stage built FROM an
+    earlier one inheriting its files."""
+    found: dict[str, list[str]] = {}
+    current: list[str] = []
+    for keyword, args in instructions(dockerfile):
+        if keyword == "FROM":
+            words_ = args.split()
+            base = found.get(words_[0], [])
+            name = words_[-1] if len(words_) >= 3 and words_[-2].upper() == "AS" else "final"
+            current = found.setdefault(name, list(base))
+        elif keyword == "COPY" and "--from=" not in args:
+            for src in copy_sources(args):
+                current += sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(src)) or [src]
+    return found
+
+
+def python_modules(sources: list[str]) -> set[str]:
+    """The kakou modules the copied paths hold (a folder: every .py below it)."""
+    files: list[Path] = []
+    for src in sources:
+        path = ROOT / src
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if src.endswith(".py") else []
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            for p in files}
+
+
+def imports_of(entries: list[str], beyond: tuple[str, ...] = ()) -> set[str]:
+    """Every kakou module the entry modules import, transitively (lazy imports too), not
+    following imports into modules under ``beyond``."""
+    from tests.test_layout import PACKAGES, kakou_imports, module_name
+
+    files = {module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    needed, todo = set(), list(entries)
+    while todo:
+        module = todo.pop()
+        if module in needed:
+            continue
+        needed.add(module)
+        if not module.startswith(beyond) or module in entries:
+            todo += kakou_imports(files[module], set(files)) - needed
+    return needed
+
+
+EDGE = stages(DOCKER / "edge.Dockerfile")
+STREAM = stages(DOCKER / "stream.Dockerfile")["final"]
+STREAM_ENTRIES = ["stream.app", "stream.agents.watchlist", "stream.agents.passages",
+                  "stream.agents.idchecks", "stream.agents.heartbeats", "stream.agents.escalation",
+                  "stream.watchlist_cli", "stream.audit_cli", "stream.flow_cli", "stream.trace_cli"]
+
+
+def test_the_box_image_carries_what_a_box_runs_and_no_lab():
+    copied = python_modules(EDGE["box"])
+    # the command hands lab commands to checkpoint.lab.cli, only when asked for one
+    needed = imports_of(["checkpoint.command"], beyond=("checkpoint.lab",)) - {"checkpoint.lab.cli"}
+    assert needed <= copied, f"the box image lacks {sorted(needed - copied)}"
+    assert not [m for m in copied if m.startswith(("checkpoint.lab", "stream", "models"))]
+    assert imports_of(["checkpoint.lab.sampleclip", "checkpoint.lab.cli"]) \
+        <= python_modules(EDGE["demo"])
+
+
+def test_the_stream_image_carries_the_stream_and_only_the_wire_of_the_edge():
+    copied = python_modules(STREAM)
+    needed = imports_of(STREAM_ENTRIES)
+    assert needed <= copied, f"the stream image lacks {sorted(needed - copied)}"
+    assert {m for m in copied if m.startswith("checkpoint")} <= \
+        {"checkpoint"} | {m for m in copied if m.startswith("checkpoint.wire")}
+    assert not [m for m in copied if m.startswith(("stream.lab", "models"))]
+    assert "stream/record_passages.lua" in STREAM
+
+
+def test_the_box_image_carries_the_models_a_box_uses_by_default_and_no_others():
+    from checkpoint.config import ReaderConfig
+
+    reader = ReaderConfig()
+    default = {f"models/{reader.plate_det_model}"} | {f"models/{p}" for p in reader.rec_models.values()}
+    assert {s for s in EDGE["box"] if s.endswith(".onnx")} == default

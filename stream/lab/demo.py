@@ -15,11 +15,11 @@ from pathlib import Path
 
 import redis
 
-from stream.wire import Alert
-from stream.settings import redis_url
 from stream import keys
 from stream.flow_cli import read_flow
 from stream.lab.worker import WorkerProcess
+from stream.settings import redis_url
+from stream.wire import Alert
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".services"

@@ -17,10 +17,10 @@ import pytest
 import redis
 
 from checkpoint.wire.settings import kafka_bootstrap
-from stream.settings import redis_url
 from checkpoint.wire.topics import ensure_topics
-from stream.watchlist_cli import main as watchlist_cli
 from stream.lab.worker import WorkerProcess
+from stream.settings import redis_url
+from stream.watchlist_cli import main as watchlist_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = [sys.executable, str(ROOT / ".ci" / "services.py")]

@@ -8,10 +8,10 @@ from kafka import KafkaProducer
 
 from checkpoint.wire.base import encode
 from checkpoint.wire.edge import PlateAlternative, VehiclePassage
-from stream.wire import Alert, alert_id_for
 from checkpoint.wire.topics import PASSAGES
 from stream import keys
 from stream.watchlist_cli import main as watchlist_cli
+from stream.wire import Alert, alert_id_for
 
 from .test_edge_outage import wait_for
 

@@ -12,9 +12,9 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from checkpoint.wire.base import encode
 from checkpoint.wire.edge import VehiclePassage
-from stream.wire import DeadLetter
 from checkpoint.wire.topics import DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, WATCHLIST
 from stream import keys
+from stream.wire import DeadLetter
 
 from .test_edge_outage import wait_for
 

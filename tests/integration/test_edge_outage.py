@@ -12,16 +12,17 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
+from checkpoint.box import Checkpoint
 from checkpoint.config import load_config
-from stream.wire import Alert, decode_alert
-from checkpoint.pipeline import Checkpoint
+from checkpoint.lab.sampleclip import BUSY_PLATES, render_clip
 from checkpoint.publish import Publisher
 from checkpoint.read import build_reader
-from checkpoint.sampleclip import BUSY_PLATES, render_clip
 from checkpoint.spool import Spool
+from checkpoint.wire.edge import VehiclePassage
 from checkpoint.wire.topics import ALERTS
 from stream import keys
 from stream.watchlist import parse_csv
+from stream.wire import Alert, decode_alert
 
 from .conftest import ROOT, services
 
@@ -65,17 +66,17 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
     })
     spool = Spool(cfg.spool_dir / "edge.sqlite")
     publisher = Publisher(spool, kafka, send_timeout_s=5.0, max_backoff_s=1.0)
-    box = Checkpoint(cfg, publisher, lambda: build_reader(cfg.reader))
-    result = {}
-    replay = threading.Thread(target=lambda: result.setdefault("summary", box.run(realtime=True)))
+    passages: list[VehiclePassage] = []
+    box = Checkpoint(cfg, publisher, lambda: build_reader(cfg.reader), [passages.append])
+    replay = threading.Thread(target=box.run, kwargs={"realtime": True})
     replay.start()
     try:
         wait_for("the first passage to be acknowledged by Kafka",
-                 lambda: box.passages and publisher.depth() == 0 and publisher.status.published, 120)
-        sent_before_outage = len(box.passages)
+                 lambda: passages and publisher.depth() == 0 and publisher.status.published, 120)
+        sent_before_outage = len(passages)
         services("stop", "kafka")
         wait_for("two more passages while Kafka is down",
-                 lambda: len(box.passages) >= sent_before_outage + 2, 120)
+                 lambda: len(passages) >= sent_before_outage + 2, 120)
         assert publisher.depth() >= 2, "passages made during the outage wait in the spool"
         wait_for("the uplink to report the outage", lambda: not publisher.status.online, 60)
         services("start", "kafka")
@@ -87,7 +88,6 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
         replay.join(timeout=300)
         publisher.close()
 
-    passages = result["summary"].passages
     # one passage per vehicle, with the right plate
     assert sorted(p.plate for p in passages) == sorted(v.plate for v in truth.vehicles)
     ids = {p.event_id for p in passages}

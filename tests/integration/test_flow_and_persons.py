@@ -9,12 +9,12 @@ from kafka import KafkaProducer
 
 from checkpoint.wire.base import encode
 from checkpoint.wire.edge import IdCheck, VehiclePassage
-from stream.wire import Alert, StatusAlert, WatchlistEntry, alert_id_for
 from checkpoint.wire.pseudonym import PseudonymKey, subject_tag
 from checkpoint.wire.topics import IDCHECKS, PASSAGES, WATCHLIST
 from stream import keys
 from stream.flow import flow_warning, window_start
 from stream.flow_cli import read_flow
+from stream.wire import Alert, StatusAlert, WatchlistEntry, alert_id_for
 
 from .conftest import FLOW_CHECKPOINT
 from .test_alerts import processed

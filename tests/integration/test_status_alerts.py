@@ -7,9 +7,9 @@ from kafka import KafkaProducer
 
 from checkpoint.wire.base import encode
 from checkpoint.wire.edge import CameraStatus, Heartbeat
-from stream.wire import StatusAlert
 from checkpoint.wire.topics import HEARTBEATS
 from stream import keys
+from stream.wire import StatusAlert
 
 from .conftest import OFFLINE_AFTER_S
 from .test_edge_outage import wait_for

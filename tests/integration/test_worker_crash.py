@@ -8,9 +8,9 @@ from collections import defaultdict
 
 from kafka import KafkaConsumer, TopicPartition
 
-from stream.wire import Alert, alert_id_for, decode_alert
 from checkpoint.wire.topics import ALERTS
 from stream import keys
+from stream.wire import Alert, alert_id_for, decode_alert
 
 from .test_alerts import passage, processed, send
 from .test_edge_outage import wait_for

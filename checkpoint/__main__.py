@@ -1,0 +1,5 @@
+import sys
+
+from checkpoint.command import main
+
+sys.exit(main())

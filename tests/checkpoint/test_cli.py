@@ -1,0 +1,46 @@
+"""The edge's command: the box's commands parse, and the lab's are handed on without the box
+ever importing the lab."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from checkpoint.cli import build_parser
+from checkpoint.command import LAB_COMMANDS, main
+
+
+def test_run_and_replay_parse_and_lab_commands_are_listed():
+    parser = build_parser(LAB_COMMANDS)
+    assert parser.parse_args(["run", "--config", "box.yaml"]).command == "run"
+    args = parser.parse_args(["replay", "clip.mp4", "--speed", "realtime", "--json"])
+    assert (args.speed, args.json) == ("realtime", True)
+    help_text = parser.format_help()
+    assert all(name in help_text for name in LAB_COMMANDS)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["replay", "clip.mp4", "--speed", "warp"])
+
+
+def test_lab_commands_go_to_the_lab(capsys):
+    assert main(["eval", "some/dir", "--rec-views", "9"]) == 2   # the lab's own validation
+    assert "rec_views" in capsys.readouterr().err
+
+
+def test_a_box_imports_no_lab_and_no_pillow(tmp_path):
+    """What a box running ``checkpoint run`` imports, in a fresh interpreter, reading a frame:
+    the box's modules, not the lab's, not the stream's, not Pillow."""
+    probe = ("import sys, numpy; from checkpoint import command, cli; cli.build_parser(); "
+             "import checkpoint.box, checkpoint.publish; "
+             "from checkpoint.config import ReaderConfig; from checkpoint.read import build_reader; "
+             "build_reader(ReaderConfig()).read(numpy.zeros((540, 960, 3), numpy.uint8), 'cn'); "
+             "print(sorted(m for m in sys.modules if m.startswith(('checkpoint.lab', 'PIL', "
+             "'stream', 'models', 'tqdm'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_replay_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["replay", str(tmp_path / "none.mp4")]) == 2
+    assert "no such file" in capsys.readouterr().err

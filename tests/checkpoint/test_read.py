@@ -1,0 +1,49 @@
+"""The reader: detector, then the recogniser of the plate's region, then the grammar."""
+import numpy as np
+
+from checkpoint.detect import Detection
+from checkpoint.read import OnnxPlateReader, Recognisers
+from checkpoint.recognise import Reading
+
+
+def line(x: float, y: float, w: float, h: float) -> Detection:
+    return Detection(np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float32), 0.9)
+
+
+class Lines:
+    def detect(self, image, scale=None):
+        return [line(10, 10, 60, 10), line(10, 40, 120, 30)]   # 10 px tall, 30 px tall
+
+
+class Named:
+    """Reads every crop as ``text``; remembers the crops."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.crops = text, []
+
+    def recognise(self, crops):
+        self.crops = self.crops + list(crops)
+        return [Reading(self.text, tuple([0.99] * len(self.text)), ()) for _ in crops]
+
+
+def test_plates_of_a_region_go_to_that_regions_recogniser():
+    generic, cn = Named("KA482BC"), Named("皖A12345")
+    reader = OnnxPlateReader(Lines(), Recognisers(generic, {"cn": cn}), min_height=14)
+    frame = np.zeros((100, 200, 3), np.uint8)
+    assert [r.text for r in reader.read(frame, "cn")] == ["皖A12345"] and len(cn.crops) == 1
+    assert [r.text for r in reader.read(frame, "eu")] == ["KA482BC"]
+    assert [r.text for r in reader.read(frame, None)] == ["KA482BC"] and len(generic.crops) == 2
+
+
+def test_text_lines_too_small_to_read_are_not_recognised():
+    rec = Named("KA482BC")
+    frame = np.zeros((100, 200, 3), np.uint8)
+    reads = OnnxPlateReader(Lines(), Recognisers(rec), min_height=14).read(frame, "eu")
+    assert [c.shape[0] for c in rec.crops] == [30] and len(reads) == 1
+    OnnxPlateReader(Lines(), Recognisers(rec), min_height=8).read(frame, "eu")
+    assert len(rec.crops) == 3
+
+
+def test_a_read_the_grammar_refuses_is_dropped():
+    reader = OnnxPlateReader(Lines(), Recognisers(Named("BLDG")), min_height=14)
+    assert reader.read(np.zeros((100, 200, 3), np.uint8), "cn") == []

@@ -1,0 +1,177 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from checkpoint.recognise import (VIEWS, PlateVocabulary, best_of_views, ctc_align, ctc_decode,
+                                  ctc_log_likelihoods, reframe)
+
+# A tiny model charset: blank, then what a generic OCR model knows, including non-plate characters
+CHARSET = ["<blank>", "A", "B", "8", "a", "Ａ", "-", "中", " "]
+VOCAB = PlateVocabulary.from_charset(CHARSET)
+
+
+def probs(*steps: dict[str, float]) -> np.ndarray:
+    """One row per time step; unnamed probability mass goes to the blank."""
+    out = np.zeros((len(steps), len(CHARSET)), np.float32)
+    for t, step in enumerate(steps):
+        for char, p in step.items():
+            out[t, CHARSET.index(char)] = p
+        out[t, 0] = 1.0 - sum(step.values())
+    return out
+
+
+def test_vocabulary_folds_case_and_width_onto_plate_characters():
+    assert set(VOCAB.chars[2:]) == {"A", "B", "8"}
+    folded = VOCAB.fold(probs({"a": 0.3, "Ａ": 0.3, "A": 0.2}))
+    assert folded[0, VOCAB.chars.index("A")] == pytest.approx(0.8)
+    assert folded.sum() == pytest.approx(1.0)
+
+
+def test_greedy_decode_collapses_repeats_and_blanks():
+    reading = ctc_decode(probs({"A": 0.9}, {"A": 0.9}, {}, {"A": 0.8}, {"8": 0.7}), VOCAB)
+    assert reading.text == "AA8"
+    assert reading.char_confidences == pytest.approx((0.9, 0.8, 0.7))
+    assert reading.confidence == pytest.approx(0.8)
+
+
+def test_separators_and_foreign_characters_are_skipped():
+    reading = ctc_decode(probs({"A": 0.9}, {"-": 0.9}, {"中": 0.9}, {"B": 0.9}), VOCAB)
+    assert reading.text == "AB"
+    assert len(reading.char_confidences) == 2
+
+
+def test_lower_case_read_counts_as_its_plate_letter():
+    reading = ctc_decode(probs({"a": 0.6, "A": 0.1}), VOCAB)
+    assert reading.text == "A" and reading.char_confidences[0] == pytest.approx(0.7)
+
+
+def test_alternatives_swap_the_closest_calls_first():
+    reading = ctc_decode(probs({"A": 0.95, "B": 0.01}, {"8": 0.5, "B": 0.45}), VOCAB)
+    assert reading.text == "A8"
+    assert reading.alternatives[0][0] == "AB"  # 0.45 vs 0.5 is the closest call
+    texts = [t for t, _ in reading.alternatives]
+    assert "BB" not in texts[:1] and all(len(t) == 2 for t in texts)
+    confs = [c for _, c in reading.alternatives]
+    assert confs == sorted(confs, reverse=True)
+
+
+def test_nothing_read():
+    reading = ctc_decode(probs({}, {}), VOCAB)
+    assert reading.text == "" and reading.confidence == 0.0 and reading.alternatives == ()
+
+
+# ---------------------------------------------------------------------------- multi-view reads
+
+def random_folded(rng: np.random.Generator, views: int, steps: int, classes: int) -> np.ndarray:
+    """Random (views, T, plate classes) probabilities: 0 blank, 1 skip, then characters."""
+    p = rng.gamma(0.5, size=(views, steps, classes))
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def every_path(folded: np.ndarray):
+    """Each frame-by-frame path through one view, its probability, and what it reads (blank and
+    skip read as nothing and separate repeats): the definition the CTC algorithms must agree with."""
+    steps, classes = folded.shape
+    for path in itertools.product(range(classes), repeat=steps):
+        labels = [c for i, c in enumerate(path) if c > 1 and (i == 0 or path[i - 1] != c)]
+        yield path, float(np.prod(folded[np.arange(steps), path])), labels
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ctc_likelihood_is_the_sum_over_every_path_that_reads_the_text(seed):
+    rng = np.random.default_rng(seed)
+    folded = random_folded(rng, views=2, steps=5, classes=4)
+    candidates = [[2], [3], [2, 3], [2, 2], [3, 2, 3], [2, 2, 3]]
+    want = np.zeros(len(candidates))
+    for view in folded:
+        totals = dict.fromkeys(map(tuple, candidates), 0.0)
+        for _, p, labels in every_path(view):
+            if tuple(labels) in totals:
+                totals[tuple(labels)] += p
+        want += np.log([totals[tuple(c)] for c in candidates])
+    got = ctc_log_likelihoods(folded, candidates)
+    assert got == pytest.approx(want, rel=1e-9)
+    # A A B B needs six frames (a blank between the As and between the Bs): impossible in five
+    assert ctc_log_likelihoods(folded, [[2, 2, 3, 3], [2]])[0] == -np.inf
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_alignment_gives_each_character_where_the_likeliest_path_emits_it(seed):
+    rng = np.random.default_rng(seed)
+    view = random_folded(rng, views=1, steps=5, classes=4)[0]
+    for labels in ([2], [2, 3], [3, 3], [2, 3, 2]):
+        # blank and skip are one class, "nothing", of their summed probability
+        nothing = view[:, 0] + view[:, 1]
+        paths = [(path, p, read) for path, p, read in every_path(view) if read == labels]
+        path, _, _ = max(paths, key=lambda x: np.prod([nothing[t] if c < 2 else view[t, c]
+                                                       for t, c in enumerate(x[0])]))
+        starts = [t for t, c in enumerate(path) if c > 1 and (t == 0 or path[t - 1] != c)]
+        got = ctc_align(view, labels)
+        assert got == pytest.approx(view[starts, labels], rel=1e-9)
+
+
+def test_likelihood_needs_a_character():
+    with pytest.raises(ValueError):
+        ctc_log_likelihoods(np.zeros((1, 3, 4)), [[]])
+
+
+def test_best_of_views_keeps_the_text_most_views_support():
+    a, b, e = (VOCAB.chars.index(c) for c in ("A", "B", "8"))
+
+    def view(middle: dict[int, float]) -> np.ndarray:
+        out = np.full((3, len(VOCAB.chars)), 0.0)
+        out[0, a] = out[2, a] = 0.9
+        out[[0, 2], 0] = 0.1
+        for cls, p in middle.items():
+            out[1, cls] = p
+        out[1, 0] = 1 - sum(middle.values())
+        return out
+
+    # the crop as found reads A8A by a hair; two other framings read ABA clearly
+    folded = np.stack([view({e: 0.5, b: 0.45}), view({b: 0.8, e: 0.1}), view({b: 0.8, e: 0.1})])
+    reading = best_of_views(folded, VOCAB)
+    assert reading.text == "ABA"
+    assert reading.char_confidences == pytest.approx((0.9, 0.45, 0.9))  # as the first view shows it
+    assert reading.alternatives[0][0] == "A8A"
+    assert 0 < reading.alternatives[0][1] < reading.confidence
+    assert best_of_views(folded[:1], VOCAB).text == "A8A"
+
+
+def test_a_text_one_view_rounds_to_zero_probability_is_still_scored():
+    a, b = (VOCAB.chars.index(c) for c in ("A", "B"))
+    folded = np.zeros((2, 3, len(VOCAB.chars)), np.float32)
+    folded[:, [0, 2], 0] = 1.0
+    folded[0, 1, a] = 1.0     # one view sees only A, the other only B: exact zeros elsewhere
+    folded[1, 1, b] = 1.0
+    reading = best_of_views(folded, VOCAB)
+    assert reading.text in ("A", "B") and reading.char_confidences == pytest.approx((1.0,))
+    assert all(np.isfinite(conf) for _, conf in reading.alternatives)
+
+
+def test_best_of_views_of_nothing():
+    folded = np.zeros((2, 4, len(VOCAB.chars)))
+    folded[..., 0] = 1.0
+    assert best_of_views(folded, VOCAB) == best_of_views(folded[:1], VOCAB)
+    assert best_of_views(folded, VOCAB).text == ""
+
+
+def test_views_reframe_the_crop_as_their_margins_say():
+    crop = np.zeros((20, 100), np.uint8)
+    crop[:, 48:52] = 255                          # a 4 px bar in the middle
+    assert np.array_equal(reframe(crop, VIEWS[0]), crop)
+    row = {name: reframe(crop, m)[10].astype(float)
+           for name, m in zip(("found", "tighter", "looser", "right", "left"), VIEWS)}
+    centre = {name: (r * np.arange(100)).sum() / r.sum() for name, r in row.items()}
+    width = {name: r.sum() / 255 for name, r in row.items()}
+    assert centre["tighter"] == pytest.approx(49.5, abs=0.1) == centre["looser"]
+    assert width["tighter"] == pytest.approx(4 / 0.94, abs=0.1)   # magnified
+    assert width["looser"] == pytest.approx(4 / 1.06, abs=0.1)    # shrunk
+    assert centre["right"] == pytest.approx(47.5) and centre["left"] == pytest.approx(51.5)
+
+
+def test_recogniser_rejects_an_impossible_number_of_views():
+    from checkpoint.recognise import CtcRecogniser
+
+    with pytest.raises(ValueError, match="views"):
+        CtcRecogniser(views=len(VIEWS) + 1)
