@@ -1,8 +1,11 @@
 """Frames → detections: where plate text is, as rotated quadrilaterals.
 
-The default detector is PP-OCR's DB text detector (ONNX). Its probability map is thresholded and
-each blob becomes a minimum-area rectangle, grown by the DB "unclip" margin, mapped back to frame
-pixels. Any detector with the same ``detect`` signature can replace it (issue 4's plate model).
+Two detectors and two ways to combine them. PP-OCR's DB text detector (ONNX) boxes text lines:
+its probability map is thresholded and each blob becomes a minimum-area rectangle, grown by the
+DB "unclip" margin, mapped back to frame pixels. The project's plate detector
+(``models/plate_det.onnx``) gives a plate-centre heat map and each plate's four corners.
+``PlateGatedText`` (the default) reads text lines only where the plate detector sees a plate;
+``PlatesThenText`` finds plates first and the lines inside each.
 """
 from __future__ import annotations
 

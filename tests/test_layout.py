@@ -91,3 +91,11 @@ def test_every_layer_imports_only_itself_and_the_layers_below(graph):
                     for module, imported in graph.items() for target in imported
                     if layer(target) not in MAY_IMPORT[layer(module)])
     assert not broken, "\n".join(broken)
+
+
+def test_every_folder_of_modules_is_a_package():
+    """setuptools installs only folders with an ``__init__.py``: one without would be left out
+    of every install and image."""
+    folders = {p.parent for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    missing = sorted(str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").is_file())
+    assert not missing, f"no __init__.py in {missing}"
