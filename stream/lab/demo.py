@@ -21,8 +21,10 @@ from stream.lab.worker import WorkerProcess
 from stream.settings import redis_url
 from stream.wire import Alert
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".services"
+CONFIG = ROOT / "configs" / "checkpoint-demo.yaml"
+WATCHLIST = ROOT / "configs" / "watchlist-sample.csv"
 
 
 def _cli(name: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,8 +59,8 @@ def _alerts_for(r: redis.Redis, passage_ids: set[str]) -> tuple[list[Alert], lis
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stream.lab.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "checkpoint-demo.yaml")
-    parser.add_argument("--watchlist", type=Path, default=ROOT / "configs" / "watchlist-sample.csv")
+    parser.add_argument("--config", type=Path, default=CONFIG)
+    parser.add_argument("--watchlist", type=Path, default=WATCHLIST)
     parser.add_argument("--clip", type=Path, default=STATE / "sample.mp4")
     args = parser.parse_args(argv)
 
