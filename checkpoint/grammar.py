@@ -111,9 +111,12 @@ def _fit_region(plate: str, region: str) -> PlateFit | None:
     if region == "eu":
         return _fit_eu(plate)
     if region in _SHAPES:
-        if not _SHAPES[region].fullmatch(plate):  # as read: an O is no digit (COLORADO)
+        spelt = spell(plate, region)
+        # as read, an O is no digit (COLORADO is no plate); as written, it is no letter either
+        # (O4 is written 04, a plate without a letter): both must have the region's shape
+        if not (_SHAPES[region].fullmatch(plate) and _SHAPES[region].fullmatch(spelt)):
             return None
-        return PlateFit(spell(plate, region), region, ())
+        return PlateFit(spelt, region, ())
     return _fit_formats(plate, _FORMATS[region], region)
 
 

@@ -32,8 +32,8 @@ class KakouApp(faust.App):
 
 
 # The worker CLI decides about the web server: run with --without-web, or give each a --web-port.
-app = KakouApp("kakou-stream", autodiscover=["stream.agents"], origin="stream",
-               store="memory://", datadir=".kakou-stream",
+app = KakouApp("kakou-stream", autodiscover=["stream.agents"], store="memory://",
+               datadir=".kakou-stream",
                consumer_auto_offset_reset="earliest", producer_acks=-1)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -368,9 +369,8 @@ def main(argv: list[str] | None = None) -> None:
             {"name": "openalpr-endtoend-us/eu/br, openalpr-negatives", "licence": "AGPL-3.0",
              "use": "evaluation only, never trained on"},
         ],
-        "machine": {"cpu_threads": args.threads, "torch": torch.__version__,
-                    "python": platform.python_version(),
-                    "note": "2-core box, the other core busy with another training run"},
+        "machine": {"cpu_threads": args.threads, "cpus": os.cpu_count(),
+                    "torch": torch.__version__, "python": platform.python_version()},
     }
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: report[k] for k in ("ro_dashcam_held_out", "openalpr_negatives",

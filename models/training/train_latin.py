@@ -36,7 +36,8 @@ from models.training.paths import MODELS_DIR, data_root
 from models.training.recogniser import PlateCRNN
 from models.training.synth_latin import CHARACTERS, synth_batch_latin, synth_styled_latin
 from models.training.synth_plates import CHARACTERS as CN_CHARACTERS
-from models.training.synth_scenes import DASHCAM_SET, dashcam_boxes
+from models.training.synth_scenes import (DASHCAM_SET, HELD_OUT_VIDEOS, TRAIN_VIDEOS,
+                                          dashcam_boxes)
 from models.training.train_recogniser import (augment_real, check_export, export, load_real,
                                               render_synthetic, speed, train_steps)
 
@@ -44,9 +45,6 @@ from models.training.train_recogniser import (augment_real, check_export, export
 assert CN_CHARACTERS[:len(CHARACTERS)] == CHARACTERS
 
 NUM_CLASSES = len(CHARACTERS) + 2   # blank + characters + the trailing space CtcRecogniser adds
-#: ro-dashcam-scenes videos (file-name prefixes) that may be trained on; 002/003 are held out.
-TRAIN_VIDEOS = ("dayride_type1_001", "nightride_type3_001")
-HELD_OUT_VIDEOS = ("dayride_type1_002", "dayride_type1_003")
 SCENE_SETS = ("openalpr-endtoend-eu", "openalpr-endtoend-us", "openalpr-endtoend-br")
 
 

@@ -56,6 +56,8 @@ def test_us_plates_are_written_with_0_for_o():
     assert is_plausible("HKOE7C", "us")
     assert fit_plate("GOTCHA", "us") is None      # an O is no digit: words are still not plates
     assert fit_plate("COLORADO", "us") is None
+    assert fit_plate("O4", "us") is None          # written 04: no letter left, and all-digit
+    assert fit_plate("1O2345", "us") is None      # plates of no known format are given up
     assert fit_plate("RK340AO", "eu").text == "RK340AO"        # other regions keep their O
 
 

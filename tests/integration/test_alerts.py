@@ -1,6 +1,7 @@
 """Alerts on the real worker: fuzzy hits explained, one alert per checkpoint visit, per-list policy."""
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
 
@@ -93,7 +94,9 @@ def test_an_unacknowledged_alert_is_escalated_once(kafka, redis_client, worker, 
 
 
 def test_a_watched_plate_leaves_an_ordered_trace_and_others_leave_none(kafka, redis_client,
-                                                                      worker, checkpoint_id):
+                                                                      worker, checkpoint_id,
+                                                                      capsys):
+    from stream.trace_cli import main as trace_cli
     from stream.trace_cli import read_trace
 
     before = {s["passage_id"] for s in read_trace(redis_client, "WX963LA")}
@@ -107,3 +110,8 @@ def test_a_watched_plate_leaves_an_ordered_trace_and_others_leave_none(kafka, re
     assert [s["checkpoint_id"] for s in trace] == [p.checkpoint_id for p in route]
     assert read_trace(redis_client, "WX96ELA") == []
     assert 0 < redis_client.ttl(keys.TRACE.format(plate="WX963LA")) <= keys.TRACE_WINDOW_S
+    # kakou-trace prints the same trace, for an operator or a script
+    assert trace_cli(["wx-963-la", "--json"]) == 0
+    printed = [s for s in json.loads(capsys.readouterr().out) if s["passage_id"] not in before]
+    assert printed == trace
+    assert trace_cli(["WX96ELA"]) == 0 and "no trace of WX96ELA" in capsys.readouterr().out
