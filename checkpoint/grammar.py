@@ -12,6 +12,8 @@ from checkpoint.wire.plates import CN_PROVINCES, REGIONS, normalise, partners, s
 #: CN plates never use I or O (too like 1 and 0), in the issuing-authority letter too. So in a CN
 #: serial slot a read I or O is taken as 1 or 0, and in a CN letter slot 0 as D and 1 as L.
 _CN_LETTERS = ascii_uppercase.replace("I", "").replace("O", "")
+#: The first letter of a military plate: the command or service it belongs to.
+CN_MILITARY = "VKHBSLJNGCZ"
 
 #: What each character of a format string allows at its position.
 _CLASSES: dict[str, str] = {
@@ -22,7 +24,11 @@ _CLASSES: dict[str, str] = {
     "C": _CN_LETTERS,             # CN letter
     "S": _CN_LETTERS + digits,    # CN serial character: letter or digit
     "E": "DF",                    # CN new-energy mark: D electric, F hybrid
-    "X": "学警挂港澳领",            # CN special-use ending (使 plates have a shape of their own)
+    "X": "学警挂港澳领临",          # CN special-use ending
+    "Y": "使",                    # CN embassy plate opening
+    "M": CN_MILITARY,             # CN military plate opening
+    "W": "W",                     # the W and J of a CN armed-police (WJ) plate
+    "J": "J",
 }
 
 #: Position-wise plate formats per region; the first listed wins a tie.
@@ -30,13 +36,20 @@ _FORMATS: dict[str, tuple[str, ...]] = {
     "cn": ("PCSSSSS",    # ordinary blue / yellow
            "PCESSSSS",   # new-energy, small vehicle
            "PCDDDDDE",   # new-energy, large vehicle
-           "PCSSSSX"),   # learner, police, trailer, Hong Kong / Macau, consulate
+           "PCSSSSX",    # learner, police, trailer, Hong Kong / Macau, consulate, temporary
+           "YDDDDDD",    # embassy
+           "MCDDDDD",    # military
+           "WJPSSSSS"),  # armed police
     "br": ("LLLDDDD",    # old grey plates
            "LLLDLDD"),   # Mercosur
     "ro": ("LLDDLLL",    # county
            "BDDLLL",     # Bucharest
            "BDDDLLL"),
 }
+
+#: Formats a read must fit as read, never by correction: plates too rare at a checkpoint to
+#: conjure from a misread (8A12345 is no military plate BA12345).
+_EXACT_ONLY = frozenset({"YDDDDDD", "MCDDDDD", "WJPSSSSS"})
 
 #: Regions whose national formats are too many or too free (vanity plates) to check position by
 #: position: only the overall shape is checked, and nothing is corrected.
@@ -59,6 +72,31 @@ _EU_FORMATS: tuple[str, ...] = (
     "LLDDDDD",   # Poland (its most common of many)
     "DLDDDDD",   # Czechia
 )
+
+
+#: The kinds of CN plate a plate's text tells apart (its colour and rows it does not say).
+CN_PLATE_TYPES: tuple[str, ...] = ("ordinary", "new-energy", "police", "learner", "trailer",
+                                   "hk-macau", "consulate", "temporary", "embassy", "military",
+                                   "armed-police")
+_CN_ENDINGS = {"警": "police", "学": "learner", "挂": "trailer", "港": "hk-macau",
+               "澳": "hk-macau", "领": "consulate", "临": "temporary"}
+
+
+def cn_plate_type(plate: str) -> str | None:
+    """The kind of a CN plate, one of ``CN_PLATE_TYPES``, from its normalised text; None for a
+    text that is no CN plate."""
+    fit = _fit_formats(plate, _FORMATS["cn"], "cn")
+    if fit is None or fit.corrections:
+        return None
+    if plate[0] == "使":
+        return "embassy"
+    if plate.startswith("WJ"):
+        return "armed-police"
+    if plate[0] in CN_MILITARY:
+        return "military"
+    if plate[-1] in _CN_ENDINGS:
+        return _CN_ENDINGS[plate[-1]]
+    return "new-energy" if len(plate) == 8 else "ordinary"
 
 
 @dataclass(frozen=True)
@@ -84,7 +122,7 @@ def _fit_format(plate: str, fmt: str, region: str) -> PlateFit | None:
     if len(plate) != len(fmt):
         return None
     fitted = [_fit_char(char, _CLASSES[cls]) for char, cls in zip(plate, fmt)]
-    if "" in fitted:
+    if "" in fitted or (fmt in _EXACT_ONLY and "".join(fitted) != plate):
         return None
     changed = tuple(i for i, (was, now) in enumerate(zip(plate, fitted)) if was != now)
     return PlateFit("".join(fitted), region, changed)

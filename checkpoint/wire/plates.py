@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Chinese province (and special-use) characters that open or close a CN plate.
+#: Chinese province (and special-use) characters that open or close a CN plate: 警 police,
+#: 学 learner, 挂 trailer, 港 澳 Hong Kong and Macau, 使 embassy, 领 consulate, 临 temporary.
 CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-CN_SPECIAL = "警学挂港澳使领"
+CN_SPECIAL = "警学挂港澳使领临"
 
 #: The plate regions a camera, a watchlist entry or a labelled image may name.
 REGIONS: tuple[str, ...] = ("cn", "eu", "us", "br", "ro")

@@ -15,10 +15,11 @@ from checkpoint.wire.plates import CN_PROVINCES, REGIONS
 CN_LETTERS = ascii_uppercase.replace("I", "").replace("O", "")
 CLASSES = {
     "L": ascii_uppercase, "D": digits, "B": "B",
-    "P": CN_PROVINCES, "C": CN_LETTERS, "S": CN_LETTERS + digits, "E": "DF", "X": "学警挂港澳领",
+    "P": CN_PROVINCES, "C": CN_LETTERS, "S": CN_LETTERS + digits, "E": "DF", "X": "学警挂港澳领临",
 }
 FORMATS = {
-    "cn": ("PCSSSSS", "PCESSSSS", "PCDDDDDE", "PCSSSSX"),
+    "cn": ("PCSSSSS", "PCESSSSS", "PCDDDDDE", "PCSSSSX"),   # and, read exactly only, the
+                                                            # embassy, military and WJ plates
     "br": ("LLLDDDD", "LLLDLDD"),
     "ro": ("LLDDLLL", "BDDLLL", "BDDDLLL"),
 }
@@ -40,7 +41,8 @@ def fits(text, region, corrections=()):
     ("粤BD12345", "cn"), ("粤BFA1234", "cn"),         # new-energy, small
     ("粤B12345D", "cn"), ("粤B12345F", "cn"),         # new-energy, large
     ("京A1234学", "cn"), ("京A1234警", "cn"), ("京A1234挂", "cn"),
-    ("粤Z1234港", "cn"), ("粤Z1234澳", "cn"), ("沪A1234领", "cn"),
+    ("粤Z1234港", "cn"), ("粤Z1234澳", "cn"), ("沪A1234领", "cn"), ("京A1234临", "cn"),
+    ("使123456", "cn"), ("VA12345", "cn"), ("WJ京1234X", "cn"), ("WJ京12345", "cn"),
     ("ABC1234", "br"), ("ABC1D23", "br"),
     ("CJ12ABC", "ro"), ("B12ABC", "ro"), ("B123ABC", "ro"),
     ("KA482BC", "eu"), ("1A34", "eu"), ("AB12CD345X", "eu"),
@@ -158,6 +160,27 @@ def test_province_character_is_never_altered():
     assert fit_plate("8A12345", "cn") is None              # 8 is not a province
     assert fit_plate("京A12345", "cn").text[0] == "京"
     assert fit_plate("学A12345", "cn") is None             # nor is a special-use character
+
+
+def test_embassy_military_and_armed_police_plates_are_read_exactly_or_not_at_all():
+    assert fit_plate("使12345B", "cn") is None             # not corrected to 使123458
+    assert fit_plate("8A12345", "cn") is None              # not corrected to military BA12345
+    assert fit_plate("VAI2345", "cn") is None              # nor VA12345
+    assert fit_plate("W J京1234X", "cn") == fits("WJ京1234X", "cn")
+    assert fit_plate("WJ京I234X", "cn") is None
+
+
+def test_plate_types_are_told_by_the_text():
+    from checkpoint.grammar import CN_PLATE_TYPES, cn_plate_type
+
+    cases = {"京A12345": "ordinary", "粤BD12345": "new-energy", "粤B12345F": "new-energy",
+             "京A1234警": "police", "京A1234学": "learner", "京A1234挂": "trailer",
+             "粤Z1234港": "hk-macau", "粤Z1234澳": "hk-macau", "沪A1234领": "consulate",
+             "京A1234临": "temporary", "使123456": "embassy", "VA12345": "military",
+             "WJ京1234X": "armed-police"}
+    assert {cn_plate_type(t) for t in cases} == set(CN_PLATE_TYPES)
+    assert all(cn_plate_type(t) == kind for t, kind in cases.items())
+    assert cn_plate_type("KA482BC") is None and cn_plate_type("京AO2345") is None   # as read
 
 
 def test_special_ending_is_not_corrected():
