@@ -84,6 +84,12 @@ class ReaderConfig(StrictModel):
         "(rec_models) read each crop: as found, tighter, looser, moved left and right; the text "
         "likeliest over all is kept. More views read more crops right that the detector framed "
         "badly, at one recognition per view; PP-OCR's recogniser (rec_model) always reads once")
+    whole_plate_regions: tuple[str, ...] = Field(
+        default=("cn",), description="plates of these regions are read whole: the plate "
+        "detector finds each with its four corners, and the region's own recogniser "
+        "(rec_models) reads the rectified plate, with no text line search, so a character the "
+        "text detector puts on a line of its own (a CN plate's province) is still read. Each "
+        "needs a recogniser in rec_models; other regions are read from text lines")
     det_max_side: int = Field(
         default=960, ge=64, description="the text detector's input, longer side in pixels: "
         "larger finds smaller plates and costs time with the square of the side")
@@ -104,6 +110,14 @@ class ReaderConfig(StrictModel):
         if unknown:
             raise ValueError(f"unknown plate region(s) {unknown}; expected some of {list(REGIONS)}")
         return models
+
+    @model_validator(mode="after")
+    def _whole_plates_have_a_recogniser(self) -> ReaderConfig:
+        lacking = [r for r in self.whole_plate_regions if r not in self.rec_models]
+        if lacking:
+            raise ValueError(f"whole_plate_regions {lacking} need a plate recogniser in "
+                             "rec_models")
+        return self
 
 
 class TrackConfig(StrictModel):

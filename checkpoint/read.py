@@ -139,17 +139,28 @@ class Recognisers:
 
 class OnnxPlateReader:
     """A detector and the recognisers (ONNX), crops batched, every read checked by the plate
-    grammar; text lines under ``min_height`` pixels, or not shaped like a plate, are not read."""
+    grammar; text lines under ``min_height`` pixels, or not shaped like a plate, are not read.
+
+    Plates of the regions in ``whole_regions`` are read whole: ``whole`` (the plate detector)
+    finds each plate with its corners, and the region's recogniser reads the rectified plate,
+    so no text line has to happen to include every character (a CN plate's province character
+    is often a line of its own)."""
 
     def __init__(self, detector: PlateDetector, recognisers: Recognisers, *,
-                 min_height: float) -> None:
+                 min_height: float, whole: PlateDetector | None = None,
+                 whole_regions: frozenset[str] = frozenset()) -> None:
+        if whole_regions and whole is None:
+            raise ValueError("plates read whole need a plate detector")
         self.detector = detector
         self.recognisers = recognisers
         self.min_height = min_height
+        self.whole = whole
+        self.whole_regions = whole_regions
 
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
-        found = [d for d in self.detector.detect(image, scale)
+        detector = self.whole if region in self.whole_regions else self.detector
+        found = [d for d in detector.detect(image, scale)
                  if _plate_shaped(d.corners, self.min_height)]
         if not found:
             return []
@@ -159,16 +170,25 @@ class OnnxPlateReader:
         return [r for r in reads if r is not None]
 
 
-def build_detector(cfg: ReaderConfig) -> PlateDetector:
-    """The detector a reader config names (models load here: errors name the file)."""
-    from checkpoint.detect import (DbTextDetector, PlateCornerDetector, PlateGatedText,
-                                   PlatesThenText)
+def build_plate_detector(cfg: ReaderConfig) -> PlateDetector | None:
+    """The project's plate detector, where the config uses it (the gated and plate modes, and
+    plates read whole); None otherwise."""
+    if cfg.detector == "text" and not cfg.whole_plate_regions:
+        return None
+    from checkpoint.detect import PlateCornerDetector
+
+    return PlateCornerDetector(project_model(cfg.plate_det_model), threads=cfg.threads,
+                               threshold=cfg.plate_threshold)
+
+
+def build_detector(cfg: ReaderConfig, plates: PlateDetector | None) -> PlateDetector:
+    """The text-line detector a reader config names, on ``plates`` for the gated and plate
+    modes (models load here: errors name the file)."""
+    from checkpoint.detect import DbTextDetector, PlateGatedText, PlatesThenText
 
     lines = DbTextDetector(cfg.det_model, threads=cfg.threads, max_side=cfg.det_max_side)
     if cfg.detector == "text":
         return lines
-    plates = PlateCornerDetector(project_model(cfg.plate_det_model), threads=cfg.threads,
-                                 threshold=cfg.plate_threshold)
     if cfg.detector == "plate":
         return PlatesThenText(plates, lines)
     return PlateGatedText(plates, lines, gate=cfg.gate_threshold)
@@ -189,5 +209,7 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
     """The reader a checkpoint config names (models load here: errors name the file)."""
     if cfg.name == "rapidocr":
         return RapidOcrReader(threads=cfg.threads)
-    return OnnxPlateReader(build_detector(cfg), build_recognisers(cfg),
-                           min_height=cfg.min_text_height)
+    plates = build_plate_detector(cfg)
+    return OnnxPlateReader(build_detector(cfg, plates), build_recognisers(cfg),
+                           min_height=cfg.min_text_height, whole=plates,
+                           whole_regions=frozenset(cfg.whole_plate_regions))

@@ -59,6 +59,25 @@ def prepare_crop(crop: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+#: Where a two-row plate's rows lie, as shares of its height and width (GA 36, 440 x 220 mm:
+#: province and letter in the top 15-75 mm, the serial in 95-205 mm), with room for the
+#: detector's corners to wander.
+TOP_ROW, BOTTOM_ROW, TOP_SPAN = (0.0, 0.42), (0.36, 1.0), (0.18, 0.82)
+
+
+def one_row(crop: np.ndarray) -> np.ndarray:
+    """A two-row plate as one line, its top row (cut to the span of its two characters and
+    scaled to the bottom row's height) before its bottom row: what a one-line recogniser
+    reads, 鲁A over 12345 as 鲁A12345."""
+    h, w = crop.shape[:2]
+    top = crop[int(TOP_ROW[0] * h):max(1, int(TOP_ROW[1] * h)),
+               int(TOP_SPAN[0] * w):max(1, int(TOP_SPAN[1] * w))]
+    bottom = crop[int(BOTTOM_ROW[0] * h):]
+    scale = bottom.shape[0] / max(top.shape[0], 1)
+    top = cv2.resize(top, (max(1, int(round(top.shape[1] * scale))), bottom.shape[0]))
+    return np.hstack([top, bottom])
+
+
 def reframe(crop: np.ndarray, margins: tuple[float, float, float, float]) -> np.ndarray:
     """The crop seen through a window moved by ``margins`` (see ``VIEWS``), at the crop's size;
     beyond the crop its edge pixels repeat."""
@@ -225,7 +244,9 @@ def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
 
 class CtcRecogniser:
     """CTC recognition (PP-OCR's or the project's model) on crops resized to height 48, batched
-    by similar width; each crop read in the first ``views`` of ``VIEWS``."""
+    by similar width; each crop read in the first ``views`` of ``VIEWS``. A model whose metadata
+    names ``two_rows_below`` (a width / height ratio) was trained to read two-row plates as one
+    line: crops narrower than that are read through ``one_row``."""
 
     def __init__(self, model: str | Path | None = None, *, threads: int = 1,
                  batch_size: int = 8, views: int = 1) -> None:
@@ -238,14 +259,24 @@ class CtcRecogniser:
         if not characters:
             raise ModelError(f"model {path} has no 'character' list in its metadata")
         self.vocab = PlateVocabulary.from_charset(["<blank>", *characters.splitlines(), " "])
+        two_rows = self._session.get_modelmeta().custom_metadata_map.get("two_rows_below")
+        self.two_rows_below = float(two_rows) if two_rows else None
         self.batch_size = batch_size
         self.views = VIEWS[:views]
+
+    def _line(self, crop: np.ndarray) -> np.ndarray:
+        """The crop as the model reads it: a two-row plate as one line, where the model can."""
+        h, w = crop.shape[:2]
+        if self.two_rows_below is not None and w < self.two_rows_below * h:
+            return one_row(crop)
+        return crop
 
     def _view_batch(self, crops: list[np.ndarray], width: int) -> np.ndarray:
         return np.stack([prepare_crop(reframe(crop, m) if any(m) else crop, width)
                          for crop in crops for m in self.views])
 
     def recognise(self, crops: list[np.ndarray]) -> list[Reading]:
+        crops = [self._line(c) for c in crops]
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
         results: list[Reading | None] = [None] * len(crops)
         for start in range(0, len(order), self.batch_size):

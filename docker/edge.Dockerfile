@@ -32,11 +32,13 @@ ENTRYPOINT ["checkpoint"]
 CMD ["run", "--config", "/app/configs/checkpoint-demo.yaml"]
 
 
-# The demo's box: renders the synthetic sample clip (the lab, drawn with DejaVu) and replays it.
+# The demo's box: renders the synthetic sample clip (the lab; its fonts are the packages named in
+# checkpoint/lab/fonts.py) and replays it.
 FROM box AS demo
 USER root
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-wqy-microhei \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra \
+       fonts-wqy-microhei fonts-noto-cjk fonts-roboto-unhinted fonts-liberation2 \
     && rm -rf /var/lib/apt/lists/*
 COPY checkpoint/lab/ ./checkpoint/lab/
 RUN pip install --no-cache-dir '.[edge]' pillow

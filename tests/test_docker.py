@@ -289,3 +289,13 @@ def test_the_box_image_carries_the_models_a_box_uses_by_default_and_no_others():
     reader = ReaderConfig()
     default = {f"models/{reader.plate_det_model}"} | {f"models/{p}" for p in reader.rec_models.values()}
     assert {s for s in EDGE["box"] if s.endswith(".onnx")} == default
+
+
+def test_the_demo_image_installs_every_font_the_sample_clip_draws_with():
+    from checkpoint.lab import fonts
+
+    text = (DOCKER / "edge.Dockerfile").read_text()
+    demo = text[text.index("AS demo"):]
+    assert set(fonts.PACKAGES.values()) - {"fonts-dejavu-core"} <= set(demo.split()) | {
+        p for p in fonts.PACKAGES.values() if p in demo}
+    assert all(package in demo for package in set(fonts.PACKAGES.values()))

@@ -24,22 +24,25 @@ import numpy as np
 from checkpoint.camera import CameraStats, run_camera
 from checkpoint.config import CameraConfig, CheckpointConfig, ReaderConfig
 from checkpoint.detect import Detection, PlateDetector
-from checkpoint.lab.sampleclip import CN_PLATES, SAMPLE_PLATES, ClipTruth, render_clip
+from checkpoint.lab.sampleclip import LANES, ClipTruth, render_clip
 from checkpoint.read import (OnnxPlateReader, PlateReader, RapidOcrReader, Recognisers,
-                             build_detector, build_recognisers)
+                             build_detector, build_plate_detector, build_recognisers)
 from checkpoint.recognise import PlateRecogniser, Reading
 
 #: The bench clip for each ``--region``: where it is rendered and the plates it shows.
 CLIPS: dict[str, tuple[Path, tuple[str, ...]]] = {
-    "any": (Path(".services") / "bench-1080p-25fps.mp4", SAMPLE_PLATES),
-    "cn": (Path(".services") / "bench-1080p-25fps-cn.mp4", CN_PLATES),
+    "any": (Path(".services") / "bench-1080p-25fps.mp4", LANES["any"]),
+    "cn": (Path(".services") / "bench-1080p-25fps-cn.mp4", LANES["cn"]),
 }
 
 
 def ensure_clip(path: Path, plates: tuple[str, ...]) -> ClipTruth:
+    """The clip at ``path`` if it shows ``plates``, else rendered there anew."""
     truth_path = Path(f"{path}.truth.json")
     if path.exists() and truth_path.exists():
-        return ClipTruth.from_json(truth_path.read_text())
+        truth = ClipTruth.from_json(truth_path.read_text())
+        if tuple(v.printed for v in truth.vehicles) == tuple(plates):
+            return truth
     path.parent.mkdir(parents=True, exist_ok=True)
     return render_clip(path, plates=plates, width=1920, height=1080, fps=25.0, seed=11)
 
@@ -82,11 +85,14 @@ def timed_reader(cfg: ReaderConfig, totals: dict[str, float]) -> PlateReader:
     if cfg.name == "rapidocr":
         return RapidOcrReader(threads=cfg.threads)
     recognisers = build_recognisers(cfg)
+    plates = build_plate_detector(cfg)
     return OnnxPlateReader(
-        TimedDetector(build_detector(cfg), totals),
+        TimedDetector(build_detector(cfg, plates), totals),
         Recognisers(TimedRecogniser(recognisers.default, totals),
                     {r: TimedRecogniser(rec, totals) for r, rec in recognisers.by_region.items()}),
-        min_height=cfg.min_text_height)
+        min_height=cfg.min_text_height,
+        whole=TimedDetector(plates, totals) if plates is not None else None,
+        whole_regions=frozenset(cfg.whole_plate_regions))
 
 
 def run_pipeline(truth: ClipTruth, cfg: CheckpointConfig) -> dict[str, object]:

@@ -18,7 +18,7 @@ from checkpoint.wire.base import validation_problems
 
 DETECTORS = ["text", "gated", "plate"]
 READERS = ["ppocr", "rapidocr"]
-#: The regions ``checkpoint bench`` has a clip for (``checkpoint.lab.bench.CLIPS``).
+#: The lanes ``checkpoint bench`` and ``sample-clip`` have (``checkpoint.lab.sampleclip.LANES``).
 BENCH_REGIONS = ["any", "cn"]
 
 
@@ -61,9 +61,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _sample_clip(args: argparse.Namespace) -> int:
-    from checkpoint.lab.sampleclip import render_clip
+    from checkpoint.lab.sampleclip import LANES, render_clip
 
-    truth = render_clip(args.out, seed=args.seed)
+    truth = render_clip(args.out, plates=LANES[args.region], seed=args.seed)
     print(f"{args.out}: {truth.frames} frames, {len(truth.vehicles)} vehicles "
           f"({', '.join(v.plate for v in truth.vehicles)}); truth in {args.out}.truth.json")
     return 0
@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     clip = sub.add_parser("sample-clip", help="render the deterministic synthetic demo clip")
     clip.add_argument("out", type=Path)
     clip.add_argument("--seed", type=int, default=7)
+    clip.add_argument("--region", choices=BENCH_REGIONS, default="cn",
+                      help="cn: a Jinan lane's Chinese plates of several kinds (default); any: a "
+                      "European lane's Latin plates")
     clip.set_defaults(handler=_sample_clip)
     return parser
 

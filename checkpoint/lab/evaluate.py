@@ -13,13 +13,17 @@ lies inside the labelled box; the plate's best read is its most confident such c
 that belongs to no labelled plate is a false plate.
 
 A read is correct only when its text equals the normalised label exactly; the box only says which
-label to compare it with.
+label to compare it with. A scene set's wrong plates are split into those no read was tied to (not
+found) and those read wrongly (misread), as the two call for different fixes. CN plates are also
+counted per province character and per plate type, since one mixed figure hides a weak province
+or a rare type.
 """
 from __future__ import annotations
 
 import csv
 import statistics
 import sys
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +32,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from checkpoint.wire.plates import REGIONS, normalise
+from checkpoint.grammar import cn_plate_type
+from checkpoint.wire.plates import CN_PROVINCES, REGIONS, normalise
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from checkpoint.lab.crops import CropReader
     from checkpoint.read import PlateRead, PlateReader
 
@@ -40,6 +47,7 @@ MIN_IOU = 0.1
 EMPTY = "∅"          # the missing side of an insertion or deletion in the confusion counts
 NO_REGION = "none"   # by_region key for images labelled without a region (the negatives)
 TOP_CONFUSIONS = 10
+OTHER = "other"      # cn_by_province / cn_by_type key for a plate outside the named kinds
 
 
 class ManifestError(ValueError):
@@ -210,7 +218,9 @@ class Figures:
     plates_with_text: int = 0
     boxes: int = 0
     correct: int = 0
-    misses: int = 0
+    misses: int = 0                   # plates, labelled or not, that got no read
+    not_found: int | None = None      # scene sets only: labelled plates no read was tied to
+    misread: int | None = None        # scene sets only: labelled plates read wrongly
     false_plates: int | None = None   # scene sets only
     plate_accuracy: float | None = None
     char_accuracy: float | None = None
@@ -226,6 +236,7 @@ def _figures(images: list[ImageResult], plates: list[PlateResult], *, scene: boo
     texts = [p for p in plates if p.label is not None]
     boxes = [p for p in plates if p.has_box]
     false_plates = sum(i.false_plates for i in images)
+    not_found = sum(p.read is None for p in texts)
     return Figures(
         images=len(images),
         plates=len(plates),
@@ -233,6 +244,8 @@ def _figures(images: list[ImageResult], plates: list[PlateResult], *, scene: boo
         boxes=len(boxes),
         correct=sum(p.correct for p in texts),
         misses=sum(p.read is None for p in plates),
+        not_found=not_found if scene else None,
+        misread=len(texts) - sum(p.correct for p in texts) - not_found if scene else None,
         false_plates=false_plates if scene else None,
         plate_accuracy=sum(p.correct for p in texts) / len(texts) if texts else None,
         char_accuracy=statistics.fmean(p.char_score for p in texts) if texts else None,
@@ -240,6 +253,43 @@ def _figures(images: list[ImageResult], plates: list[PlateResult], *, scene: boo
         false_plates_per_image=false_plates / len(images) if scene and images else None,
         ms_per_image=statistics.median(i.seconds for i in images) * 1000 if images else None,
     )
+
+
+@dataclass
+class Tally:
+    """How well one kind of CN plate (a province character or a plate type) is read."""
+    plates: int
+    correct: int
+    plate_accuracy: float
+    char_accuracy: float
+
+    def to_json_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _province(label: str) -> str:
+    """The label's province character; OTHER for a plate that names none (使, WJ, military)."""
+    first = label[:1]
+    return first if first and first in CN_PROVINCES else OTHER
+
+
+def _plate_type(label: str) -> str:
+    return cn_plate_type(label) or OTHER
+
+
+def _tallies(plates: list[PlateResult], kind: Callable[[str], str]) -> dict[str, Tally]:
+    """The labelled CN plates grouped by ``kind`` of their label, the largest group first."""
+    groups: dict[str, list[PlateResult]] = {}
+    for p in plates:
+        if p.region == "cn" and p.label is not None:
+            groups.setdefault(kind(p.label), []).append(p)
+    tallies = {
+        name: Tally(len(group), sum(p.correct for p in group),
+                    sum(p.correct for p in group) / len(group),
+                    statistics.fmean(p.char_score for p in group))
+        for name, group in groups.items()
+    }
+    return dict(sorted(tallies.items(), key=lambda kv: (-kv[1].plates, kv[0])))
 
 
 def _confusions(plates: list[PlateResult]) -> list[tuple[str, str, int]]:
@@ -272,6 +322,20 @@ def _num(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _ljust(text: str, width: int) -> str:
+    """Pad ``text`` to ``width`` terminal columns; a CJK character takes two."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return text + " " * max(0, width - len(text) - wide)
+
+
+def _tally_table(title: str, tallies: dict[str, Tally]) -> list[str]:
+    head = f"{title:<14}{'plates':>7}{'exact':>9}"
+    return [head, "-" * len(head)] + [
+        f"{_ljust(name, 14)}{t.plates:>7}{_pct(t.plate_accuracy):>9}"
+        for name, t in tallies.items()
+    ] + [""]
+
+
 @dataclass
 class EvalReport:
     dataset: str                    # folder name
@@ -283,6 +347,8 @@ class EvalReport:
     confusions: list[tuple[str, str, int]]
     unreadable: list[str]
     seconds: float                  # wall time of the whole run, decode included
+    cn_by_province: dict[str, Tally] = field(default_factory=dict)   # empty without CN plates
+    cn_by_type: dict[str, Tally] = field(default_factory=dict)
     plates: list[PlateResult] = field(default_factory=list, repr=False)
     images_detail: list[ImageResult] = field(default_factory=list, repr=False)
 
@@ -328,6 +394,8 @@ class EvalReport:
             "mode": self.mode,
             **self.overall.to_json_dict(),
             "by_region": {r: f.to_json_dict() for r, f in self.by_region.items()},
+            "cn_by_province": {k: t.to_json_dict() for k, t in self.cn_by_province.items()},
+            "cn_by_type": {k: t.to_json_dict() for k, t in self.cn_by_type.items()},
             "confusions": [list(c) for c in self.confusions],
             "unreadable": list(self.unreadable),
             "seconds": self.seconds,
@@ -356,11 +424,16 @@ class EvalReport:
         if len(self.by_region) == 1:
             lines[-1] += f"   (region {next(iter(self.by_region))})"
         lines.append("")
+        if self.cn_by_province:
+            lines += _tally_table("province", self.cn_by_province)
+            lines += _tally_table("type", self.cn_by_type)
         if o.plates_with_text:
             lines.append(f"exact: {o.correct}/{o.plates_with_text} plates read exactly")
         if o.boxes:
             lines.append(f"recall: {sum(p.detected for p in self.plates if p.has_box)}/{o.boxes} "
                          "labelled boxes got a read")
+        if self.mode == "scene" and o.plates_with_text:
+            lines.append(f"missed: {o.not_found} not found, {o.misread} found but misread")
         if self.mode == "scene":
             lines.append(f"false plates: {o.false_plates} over {o.images} images")
         if self.confusions:
@@ -481,5 +554,6 @@ def evaluate(folder: Path, reader: PlateReader | CropReader, *, limit: int | Non
         dataset=folder.resolve().name, folder=str(folder), reader=type(reader).__name__,
         mode="crop" if crop else "scene", overall=_figures(images, plates, scene=scene),
         by_region=by_region, confusions=_confusions(plates), unreadable=unreadable,
-        seconds=perf_counter() - started, plates=plates, images_detail=images,
+        seconds=perf_counter() - started, cn_by_province=_tallies(plates, _province),
+        cn_by_type=_tallies(plates, _plate_type), plates=plates, images_detail=images,
     )

@@ -16,6 +16,10 @@ SANS_MONO_BOLD = DEJAVU_DIR / "DejaVuSansMono-Bold.ttf"
 SERIF_BOLD = DEJAVU_DIR / "DejaVuSerif-Bold.ttf"
 SERIF_CONDENSED_BOLD_ITALIC = DEJAVU_DIR / "DejaVuSerifCondensed-BoldItalic.ttf"
 CJK = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+ROBOTO_CONDENSED_BOLD = Path("/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf")
+LIBERATION_SANS_BOLD = Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf")
+NOTO_CJK_BOLD = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+NOTO_CJK_SC = 2   #: the face of Simplified Chinese in the Noto CJK collections
 
 #: Every font file kakou draws with, and the Debian package that installs it.
 PACKAGES: dict[Path, str] = {
@@ -27,6 +31,9 @@ PACKAGES: dict[Path, str] = {
     SANS_CONDENSED_OBLIQUE: "fonts-dejavu-extra",
     SERIF_CONDENSED_BOLD_ITALIC: "fonts-dejavu-extra",
     CJK: "fonts-wqy-microhei",
+    ROBOTO_CONDENSED_BOLD: "fonts-roboto-unhinted",
+    LIBERATION_SANS_BOLD: "fonts-liberation2",
+    NOTO_CJK_BOLD: "fonts-noto-cjk",
 }
 
 

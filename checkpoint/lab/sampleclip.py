@@ -20,22 +20,27 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from checkpoint.grammar import cn_plate_type
 from checkpoint.lab import fonts
-from checkpoint.wire.plates import CN_PROVINCES, normalise
+from checkpoint.lab.cn_plates import CnPlate, draw_cn_plate, plate_for
+from checkpoint.wire.plates import normalise
 
-#: Printed forms of the default plates: European-looking, without O/0 or I/1 look-alikes.
+#: The sample clip's plates: a lane at a Jinan checkpoint (鲁A is Jinan), with vehicles from
+#: elsewhere in Shandong and from neighbouring provinces, and plates of several kinds: blue,
+#: green new-energy, a yellow large vehicle, a white police car.
 SAMPLE_PLATES: tuple[str, ...] = (
+    "鲁A·3K782", "鲁A·D12358", "鲁B·7HF30", "冀A·8PX61", "鲁A·0867警", "京Q·52C37",
+)
+#: A European lane: Latin plates without O/0 or I/1 look-alikes.
+EU_PLATES: tuple[str, ...] = (
     "KA 482 BC", "B MX 4473", "GD 37 TRN", "PW 5K938", "WX 963 LA", "M RK 2274",
 )
-#: A busier lane (twelve vehicles, the sample's six first) for tests that need a longer clip.
-BUSY_PLATES: tuple[str, ...] = SAMPLE_PLATES + (
+#: A busier European lane (twelve vehicles, the six first) for tests that need a longer clip.
+BUSY_PLATES: tuple[str, ...] = EU_PLATES + (
     "HN 52 KTV", "ZR 881 AC", "S UV 7293", "FK 3N640", "TX 27 WMB", "C RN 5386",
 )
-#: A lane at a Jinan checkpoint (鲁A is Jinan), with cars from elsewhere in Shandong and from
-#: neighbouring provinces: blue plates, white characters, the province character first.
-CN_PLATES: tuple[str, ...] = (
-    "鲁A·3K782", "鲁A·M5203", "冀A·8PX61", "鲁A·D9H57", "京Q·52C37", "鲁B·7HF30",
-)
+#: The lanes a clip can show, by the plate region its camera reads.
+LANES: dict[str, tuple[str, ...]] = {"cn": SAMPLE_PLATES, "any": EU_PLATES}
 
 # Geometry in "units": pixels on the reference 960x540 frame, scaled with the frame size.
 _REF_W, _REF_H = 960, 540
@@ -117,18 +122,27 @@ class _Motion:
 
 
 def _is_cn(printed: str) -> bool:
-    return printed[:1] in CN_PROVINCES
+    return not normalise(printed).isascii()
+
+
+def _cn_plate(text: str, index: int) -> CnPlate:
+    """The plate a clip's i-th Chinese vehicle carries: its usual kind, every third ordinary
+    one on a large vehicle's yellow plate."""
+    plate = plate_for(text)
+    if cn_plate_type(text) == "ordinary" and index % 3 == 2:
+        return CnPlate(text, "yellow")
+    return plate
 
 
 def plate_of(printed: str) -> str:
     """The plate as the pipeline reports it (``normalise``); ValueError for one the renderer
-    cannot draw: no plate characters, or a Chinese character anywhere but first."""
+    cannot draw: no plate characters, or Chinese characters on no kind of Chinese plate."""
     plate = normalise(printed)
     if not plate:
         raise ValueError(f"plate {printed!r} has no plate characters")
-    if not plate[1:].isascii():
-        raise ValueError(f"plate {printed!r}: a Chinese plate has its province character first, "
-                         "and only there")
+    if not plate.isascii() and cn_plate_type(plate) is None:
+        raise ValueError(f"plate {printed!r} is no Chinese plate the grammar knows (its province "
+                         "character first, a special-use character last)")
     return plate
 
 
@@ -183,11 +197,19 @@ def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int, int
     return r, g, b, 255
 
 
-def _car_sprite(printed: str, body: tuple[int, int, int], style: str, px: float) -> np.ndarray:
+def _cn_plate_image(plate: CnPlate, px: float, rng: np.random.Generator) -> Image.Image:
+    """A Chinese plate as the lab draws it (``checkpoint.lab.cn_plates``), _PLATE_H units tall."""
+    face = draw_cn_plate(rng, plate, _PLATE_H * px / 140)
+    return Image.fromarray(np.clip(face[..., ::-1], 0, 255).astype(np.uint8))
+
+
+def _car_sprite(printed: str, body: tuple[int, int, int], style: str, px: float,
+                plate_image: Image.Image | None = None) -> np.ndarray:
     """A car seen from above and in front, as BGRA float32 in [0, 1] (straight alpha).
 
     Drawn once at the largest size it reaches and only ever shrunk per frame, so the plate text
-    stays sharp. The body box sits at (_MARGIN, _MARGIN) units inside the sprite.
+    stays sharp. The body box sits at (_MARGIN, _MARGIN) units inside the sprite. The plate is
+    ``plate_image`` where given (a Chinese plate), else drawn in ``style``.
     """
     def pt(x: float, y: float) -> tuple[int, int]:
         return round((x + _MARGIN) * px), round((y + _MARGIN) * px)
@@ -223,8 +245,11 @@ def _car_sprite(printed: str, body: tuple[int, int, int], style: str, px: float)
         draw.rounded_rectangle(box(x0, 116, x0 + 54, 138), radius=round(6 * px),
                                fill=(238, 236, 214, 255), outline=(90, 90, 90, 255))
     draw.rounded_rectangle(box(84, 116, _BODY_W - 84, 140), radius=round(4 * px), fill=dark)
-    plate = _plate_image(printed, style, px)
-    car.paste(plate, pt((_BODY_W - _PLATE_W) / 2, 150))
+    if plate_image is None:
+        car.paste(_plate_image(printed, style, px), pt((_BODY_W - _PLATE_W) / 2, 150))
+    else:
+        car.paste(plate_image, (round((_BODY_W / 2 + _MARGIN) * px - plate_image.width / 2),
+                                pt(0, 150)[1]))
 
     rgba = np.asarray(car, dtype=np.float32) / 255.0
     return rgba[..., [2, 1, 0, 3]]
@@ -294,8 +319,10 @@ def render_clip(
     px_max = unit * motion.scale(motion.leave_bottom())
     sprites = [
         _car_sprite(printed, _BODY_COLOURS[colours[i % len(colours)]],
-                    "blue" if _is_cn(printed) else "yellow" if i % 3 == 2 else "white", px_max)
-        for i, printed in enumerate(plates)
+                    "yellow" if i % 3 == 2 else "white", px_max,
+                    _cn_plate_image(_cn_plate(plate, i), px_max, np.random.default_rng([seed, i]))
+                    if _is_cn(printed) else None)
+        for i, (printed, plate) in enumerate(zip(plates, normalised, strict=True))
     ]
     offsets = rng.uniform(-12, 12, len(plates)) * unit
     vehicles = tuple(

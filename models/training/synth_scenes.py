@@ -25,10 +25,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from checkpoint.detect import order_corners
 from checkpoint.lab import fonts
 from checkpoint.wire.plates import CN_PROVINCES
 from models.training.paths import data_root
-from models.training.synth_plates import jpeg, random_plate, render_flat, resize_camera
+from checkpoint.lab.cn_plates import draw_cn_plate, random_cn_plate
+from models.training.synth_plates import jpeg, resize_camera
 
 #: The dash-cam set's folder name under the data root.
 DASHCAM_SET = "ro-dashcam-scenes"
@@ -57,9 +59,9 @@ class Scene:
 
 @dataclass(frozen=True)
 class Frame:
-    """A labelled real frame: its pixels and plate boxes (x, y, w, h)."""
+    """A labelled real frame: its pixels and its plates' corners."""
     image: np.ndarray
-    boxes: np.ndarray  # (n, 4) float32
+    quads: np.ndarray  # (n, 4, 2) float32, clockwise from each plate's top-left
 
 
 def box_corners(box: np.ndarray) -> np.ndarray:
@@ -82,8 +84,48 @@ def dashcam_boxes(videos: tuple[str, ...], data_dir: Path) -> dict[str, np.ndarr
 
 def load_frames(videos: tuple[str, ...], data_dir: Path) -> list[Frame]:
     """The labelled dash-cam frames of ``videos`` in ``data_dir``, sorted by name."""
-    return [Frame(cv2.imread(str(data_dir / name), cv2.IMREAD_COLOR), boxes)
+    return [Frame(cv2.imread(str(data_dir / name), cv2.IMREAD_COLOR),
+                  np.float32([box_corners(b) for b in boxes]).reshape(-1, 4, 2))
             for name, boxes in dashcam_boxes(videos, data_dir).items()]
+
+
+#: The real Chinese scenes' folder name under the data root (CCPD, MIT).
+CN_SCENE_SET = "ccpd-cn-scenes"
+
+
+def plate_quad(image: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """A CN plate's corners inside its labelled axis-aligned box (x, y, w, h): the plate's
+    field (blue, or the green and white of new-energy plates) segmented by colour, its
+    minimum-area rectangle; the box itself where the colour gives no plausible plate."""
+    x, y, w, h = (int(round(float(v))) for v in box)
+    x0, y0 = max(0, x - w // 25), max(0, y - h // 25)
+    roi = image[y0:y + h + h // 25, x0:x + w + w // 25]
+    hsv = cv2.cvtColor(roi, cv2.COLOR_BGR2HSV)
+    mask = cv2.bitwise_or(cv2.inRange(hsv, (95, 80, 40), (130, 255, 255)),      # blue
+                          cv2.inRange(hsv, (35, 25, 80), (90, 255, 255)))       # green
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if contours:
+        rect = cv2.minAreaRect(max(contours, key=cv2.contourArea))
+        area = rect[1][0] * rect[1][1]
+        if 0.45 * w * h <= area <= 1.1 * w * h:
+            return order_corners(cv2.boxPoints(rect) + np.float32([x0, y0]))
+    return box_corners(np.float32([x, y, w, h]))
+
+
+def load_cn_scenes(data_dir: Path, names: set[str]) -> list[Frame]:
+    """The labelled real Chinese scenes among ``names``, their plates' corners from their
+    boxes (``plate_quad``)."""
+    frames = []
+    with open(data_dir / "labels.csv", newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["image"] in names]
+    for name in sorted({r["image"] for r in rows}):
+        image = cv2.imread(str(data_dir / name), cv2.IMREAD_COLOR)
+        boxes = [np.float32([r[k] for k in "xywh"]) for r in rows
+                 if r["image"] == name and r["w"]]
+        frames.append(Frame(image, np.float32([plate_quad(image, b) for b in boxes])
+                            .reshape(-1, 4, 2)))
+    return frames
 
 
 # ------------------------------------------------------------------------------- plate faces
@@ -100,8 +142,8 @@ def plate_face(rng: np.random.Generator, p_latin: float = 0.6) -> tuple[np.ndarr
         latin = _latin()
         style = latin.random_latin_plate(rng)
         return latin.render_flat_latin(rng, style).astype(np.float32), style.region, style.text
-    style = random_plate(rng)
-    return render_flat(rng, style), "cn", style.text
+    plate = random_cn_plate(rng)
+    return draw_cn_plate(rng, plate, float(rng.uniform(0.5, 0.75))), "cn", plate.text
 
 
 def _shrunk(face: np.ndarray, max_w: int = 320) -> np.ndarray:
@@ -113,16 +155,23 @@ def _shrunk(face: np.ndarray, max_w: int = 320) -> np.ndarray:
 
 class FacePool:
     """Pre-rendered plate faces (at most 320 px wide) drawn at random: rendering a Latin face
-    costs ~13 ms, too much per training sample on one core; ``_dirty`` varies each use."""
+    costs ~13 ms, too much per training sample on one core; ``_dirty`` varies each use. With
+    ``real``, a share ``p_real`` of the draws are real plate crops (their own pixels, pasted as a
+    face: the plate as a real camera saw it)."""
 
-    def __init__(self, seed: int, count: int, p_latin: float = 0.6) -> None:
+    def __init__(self, seed: int, count: int, p_latin: float = 0.6,
+                 real: list[tuple[np.ndarray, str]] | None = None, p_real: float = 0.0) -> None:
         rng = np.random.default_rng(seed)
         self.faces = []
         for _ in range(count):
             face, region, text = plate_face(rng, p_latin)
             self.faces.append((_shrunk(face), region, text))
+        self.real = [(crop.astype(np.float32), "cn", text) for crop, text in real or []]
+        self.p_real = p_real if self.real else 0.0
 
     def __call__(self, rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
+        if self.p_real and rng.random() < self.p_real:
+            return self.real[int(rng.integers(len(self.real)))]
         return self.faces[int(rng.integers(len(self.faces)))]
 
 
@@ -252,9 +301,9 @@ def frame_crop(rng: np.random.Generator, frame: Frame, scale: float, h: int, w: 
     the real plates whose centres fall inside are labels."""
     img = cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ih, iw = img.shape[:2]
-    if len(frame.boxes) and rng.random() < 0.7:
-        x, y, bw, bh = frame.boxes[int(rng.integers(len(frame.boxes)))] * scale
-        cx, cy = x + bw / 2 + rng.uniform(-0.4, 0.4) * w, y + bh / 2 + rng.uniform(-0.4, 0.4) * h
+    if len(frame.quads) and rng.random() < 0.7:
+        x, y = frame.quads[int(rng.integers(len(frame.quads)))].mean(axis=0) * scale
+        cx, cy = x + rng.uniform(-0.4, 0.4) * w, y + rng.uniform(-0.4, 0.4) * h
     else:
         cx, cy = rng.uniform(0, iw), rng.uniform(0, ih)
     x0 = int(np.clip(cx - w / 2, 0, max(0, iw - w)))
@@ -265,8 +314,7 @@ def frame_crop(rng: np.random.Generator, frame: Frame, scale: float, h: int, w: 
         out = crop
     else:
         out[:crop.shape[0], :crop.shape[1]] = crop
-    labels = [PlateLabel(box_corners(b * scale) - np.float32([x0, y0]), "real", "")
-              for b in frame.boxes]
+    labels = [PlateLabel(q * scale - np.float32([x0, y0]), "real", "") for q in frame.quads]
     return out, [p for p in labels if _inside(p.corners.mean(axis=0), h, w)]
 
 
@@ -413,10 +461,19 @@ def camera(rng: np.random.Generator, img: np.ndarray, night: bool) -> np.ndarray
 
 def render_scene(rng: np.random.Generator, h: int, w: int, frames: list[Frame] | None = None,
                  p_frame: float = 0.5, frame_scale: float = 0.8,
-                 faces: FacePool | None = None) -> Scene:
+                 faces: FacePool | None = None, cn_frames: list[Frame] | None = None,
+                 p_cn_frame: float = 0.0) -> Scene:
     """One scene of (h, w) pixels. With ``frames``, a share ``p_frame`` of scenes sit on a real
-    dash-cam frame resized by about ``frame_scale`` (the working scale), its plates labelled."""
-    if frames and rng.random() < p_frame:
+    dash-cam frame resized by about ``frame_scale`` (the working scale), its plates labelled;
+    with ``cn_frames``, a share ``p_cn_frame`` on a real Chinese scene (close parking photos,
+    plates 100-350 px wide), its plates labelled too."""
+    if cn_frames and rng.random() < p_cn_frame:
+        frame = cn_frames[int(rng.integers(len(cn_frames)))]
+        scale = frame_scale * float(np.exp(rng.uniform(np.log(0.35), np.log(1.2))))
+        canvas, labels = frame_crop(rng, frame, scale, h, w)
+        n_plates = int(rng.choice([0, 0, 1]))
+        night = rng.random() < 0.1
+    elif frames and rng.random() < p_frame:
         frame = frames[int(rng.integers(len(frames)))]
         scale = frame_scale * float(np.exp(rng.uniform(np.log(0.6), np.log(1.8))))
         canvas, labels = frame_crop(rng, frame, scale, h, w)

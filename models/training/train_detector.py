@@ -39,9 +39,11 @@ from checkpoint.detect import (Detection, PlateCornerDetector, input_size, order
 from models.training.detector import CORNER_SCALE, STRIDE, Exported, PlateDetNet
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR, WORK_DIR, data_root
-from models.training.synth_scenes import (DASHCAM_SET, HELD_OUT_VIDEOS, TRAIN_VIDEOS, FacePool,
-                                          PlateLabel, box_corners, dashcam_boxes, load_frames,
+from models.training.synth_scenes import (CN_SCENE_SET, DASHCAM_SET, HELD_OUT_VIDEOS,
+                                          TRAIN_VIDEOS, FacePool, PlateLabel, box_corners,
+                                          dashcam_boxes, load_cn_scenes, load_frames,
                                           render_scene)
+from models.training.train_recogniser import CROP_SET, load_real
 
 MAX_SIDE = 768
 #: Seeds of the evaluation scenes and export-check scenes: fixed, whatever the training seed.
@@ -80,16 +82,26 @@ def make_targets(plates: list[PlateLabel], h: int, w: int) -> tuple[np.ndarray, 
 
 
 def batch_of(rng: np.random.Generator, n: int, size: int, frames, faces: FacePool,
-             p_frame: float) -> tuple[torch.Tensor, ...]:
+             p_frame: float, cn_frames=None, p_cn_frame: float = 0.0) -> tuple[torch.Tensor, ...]:
     images, heats, offs, weights = [], [], [], []
     for _ in range(n):
-        scene = render_scene(rng, size, size, frames=frames, p_frame=p_frame, faces=faces)
+        scene = render_scene(rng, size, size, frames=frames, p_frame=p_frame, faces=faces,
+                             cn_frames=cn_frames, p_cn_frame=p_cn_frame)
         heat, off, wt = make_targets(scene.plates, size, size)
         images.append(to_blob(scene.image, scene.image.shape[:2])[0])  # the edge's own input
         heats.append(heat[None])
         offs.append(off)
         weights.append(wt[None])
     return tuple(torch.from_numpy(np.stack(a)) for a in (images, heats, offs, weights))
+
+
+def cn_scene_split(folder: Path) -> tuple[list[str], list[str]]:
+    """The real Chinese scenes with a plate, every other one by name tuned on, the others
+    never (the recogniser's trainer splits them alike); the plate-free ones are never trained
+    on either: they measure false plates."""
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as f:
+        names = sorted({r["image"] for r in csv.DictReader(f) if r["plate"]})
+    return names[0::2], names[1::2]
 
 
 # ------------------------------------------------------------------------------------ training
@@ -271,6 +283,13 @@ def evaluate(path: Path, data: Path, synth_count: int, threshold: float) -> dict
         report[f"openalpr_endtoend_{region}"] = {k: {"recall@0.3": v["recall@0.3"],
                                                      "detections_per_image": v["detections_per_image"]}
                                                  for k, v in figs.items()}
+    _, cn_unseen = cn_scene_split(data / CN_SCENE_SET)
+    cn_items = [item for item in read_set(data / CN_SCENE_SET)
+                if item[0].name in cn_unseen or not item[1]]
+    figs = detection_figures(run_set(det, cn_items, "eval cn scenes"), [t for _, t in cn_items],
+                             thresholds, (0.5, 0.3))
+    report["ccpd_cn_scenes_unseen"] = {"images": len(cn_items),
+                                       "plates": sum(len(t) for _, t in cn_items), **figs}
     negatives = read_set(data / "openalpr-negatives")
     found = run_set(det, negatives, "eval negatives")
     report["openalpr_negatives"] = {
@@ -297,6 +316,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--p-frame", type=float, default=0.5,
                    help="share of scenes on ro-dashcam training frames (real plates)")
     p.add_argument("--faces", type=int, default=3000, help="pre-rendered plate faces")
+    p.add_argument("--p-latin", type=float, default=0.45,
+                   help="share of the pre-rendered faces that are Latin plates (the rest Chinese)")
+    p.add_argument("--p-real-cn", type=float, default=0.2,
+                   help="share of pasted plates that are real CN crops (lprnet-cn-crops' tuning "
+                        "half, Apache-2.0)")
+    p.add_argument("--p-cn-frame", type=float, default=0.1,
+                   help="share of scenes on the real Chinese scenes' tuning half (CCPD, MIT)")
     p.add_argument("--threshold", type=float, default=0.5, help="default heat threshold (metadata)")
     p.add_argument("--eval-synth", type=int, default=200)
     p.add_argument("--threads", type=int, default=1, help="torch threads")
@@ -320,13 +346,18 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     frames = load_frames(TRAIN_VIDEOS, data / DASHCAM_SET)
-    faces = FacePool(args.seed + 1, args.faces)
+    cn_tune, _ = cn_scene_split(data / CN_SCENE_SET)
+    cn_frames = load_cn_scenes(data / CN_SCENE_SET, set(cn_tune))
+    crops, crop_texts, crop_names = load_real(data / CROP_SET)
+    tune_crops = [(crops[i], crop_texts[i]) for i in range(0, len(crops), 2)]
+    faces = FacePool(args.seed + 1, args.faces, args.p_latin, tune_crops, args.p_real_cn)
     render_s = time.perf_counter() - t0
     if args.init:
         model.load_state_dict(torch.load(args.init))
     if args.steps:
         train_s = train(model, args.steps, args.lr, lambda: batch_of(
-            rng, args.batch_size, args.crop, frames, faces, args.p_frame))
+            rng, args.batch_size, args.crop, frames, faces, args.p_frame, cn_frames,
+            args.p_cn_frame))
         if args.checkpoint:
             args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), args.checkpoint)

@@ -35,15 +35,20 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from checkpoint.grammar import cn_plate_type
+from checkpoint.lab.cn_plates import CJK_FONTS, glyph
 from checkpoint.read import to_plate_read
-from checkpoint.recognise import REC_HEIGHT, VIEWS, CtcRecogniser, prepare_crop
+from checkpoint.recognise import REC_HEIGHT, VIEWS, CtcRecogniser, one_row, prepare_crop
+from checkpoint.wire.plates import CN_PROVINCES
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR, WORK_DIR, data_root
 from models.training.recogniser import Exported, PlateCRNN
-from models.training.synth_plates import CHARACTERS, jpeg, resize_camera, synth_batch
+from models.training.synth_plates import (CHARACTERS, TWO_ROWS_BELOW, jpeg, resize_camera,
+                                          synth_batch)
 
-#: The real crops' folder name under the data root.
+#: The real crops' folder name under the data root, and the real scenes'.
 CROP_SET = "lprnet-cn-crops"
+SCENE_SET = "ccpd-cn-scenes"
 NUM_CLASSES = len(CHARACTERS) + 2   # blank + characters + the trailing space CtcRecogniser adds
 _INDEX = {c: i + 1 for i, c in enumerate(CHARACTERS)}
 
@@ -83,6 +88,20 @@ def load_real(data_dir: Path) -> tuple[list[np.ndarray], list[str], list[str]]:
     with open(data_dir / "labels.csv", newline="", encoding="utf-8") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: r["image"])
     crops = [cv2.imread(str(data_dir / r["image"]), cv2.IMREAD_COLOR) for r in rows]
+    return crops, [r["plate"] for r in rows], [r["image"] for r in rows]
+
+
+def load_scene_plates(data_dir: Path) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """The labelled plates of a scene set, cut out at their boxes (the boxes are axis-aligned and
+    loose: a plate's own tilt and some of its surroundings are in), sorted by image name."""
+    with open(data_dir / "labels.csv", newline="", encoding="utf-8") as f:
+        rows = sorted((r for r in csv.DictReader(f) if r["plate"] and r["w"]),
+                      key=lambda r: r["image"])
+    crops = []
+    for r in rows:
+        image = cv2.imread(str(data_dir / r["image"]), cv2.IMREAD_COLOR)
+        x, y, w, h = (int(round(float(r[k]))) for k in ("x", "y", "w", "h"))
+        crops.append(image[max(0, y):y + h, max(0, x):x + w])
     return crops, [r["plate"] for r in rows], [r["image"] for r in rows]
 
 
@@ -160,6 +179,42 @@ class Splicer:
         return np.clip(out, 0, 255).astype(np.uint8), "".join(text)
 
 
+class ProvinceSwap:
+    """Real crops with their province character redrawn as another province's, in the crop's
+    own colours and blur: the real crops are almost all 皖, and a recogniser tuned on them as
+    they are learns to read 皖 whatever the province."""
+
+    def __init__(self, crops: list[np.ndarray]) -> None:
+        self.shifts = crop_shifts(crops)
+
+    def __call__(self, rng: np.random.Generator, crop: np.ndarray, text: str,
+                 index: int) -> tuple[np.ndarray, str]:
+        if len(text) != len(SLOTS) or text[0] not in CN_PROVINCES:
+            return crop, text
+        a, b = _slot(crop, 0, self.shifts[index])
+        slot = crop[:, a:b]
+        grey = cv2.cvtColor(slot, cv2.COLOR_BGR2GRAY)
+        _, light = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        light = light > 0
+        ink_mask = light if light.mean() < 0.5 else ~light       # the ink is the minority
+        rows = np.flatnonzero(ink_mask.mean(axis=1) > 0.08)
+        cols = np.flatnonzero(ink_mask.mean(axis=0) > 0.08)
+        if len(rows) < 3 or len(cols) < 3 or ink_mask.all():
+            return crop, text
+        pixels = slot.astype(np.float32)
+        field = np.median(pixels[~ink_mask], axis=0)
+        ink = np.percentile(pixels[ink_mask], 80 if ink_mask is light else 20, axis=0)
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        province = str(rng.choice(list(CN_PROVINCES)))
+        mask = glyph(province, CJK_FONTS[int(rng.integers(len(CJK_FONTS)))],
+                     int(rng.integers(0, 3)))
+        mask = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        mask = cv2.GaussianBlur(mask, (0, 0), float(rng.uniform(0.4, 0.9)))[..., None]
+        out = crop.astype(np.float32)
+        out[y0:y1, a + x0:a + x1] = field * (1 - mask) + ink * mask
+        return np.clip(out, 0, 255).astype(np.uint8), province + text[1:]
+
+
 def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.05,
                  shift: float = 0.0) -> np.ndarray:
     """Jitter of a real crop: each corner by up to ``jitter`` of the crop's size, half the time
@@ -180,8 +235,16 @@ def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.0
     return jpeg(rng, out, 0.3, 40, 95)
 
 
+def as_line(crop: np.ndarray) -> np.ndarray:
+    """A crop as the recogniser reads it: two-row plates through ``one_row``, as the model's
+    metadata (``two_rows_below``) tells ``CtcRecogniser`` to."""
+    h, w = crop.shape[:2]
+    return one_row(crop) if w < TWO_ROWS_BELOW * h else crop
+
+
 def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
     """Exactly what ``CtcRecogniser`` feeds the model: height 48, padded to the widest crop."""
+    crops = [as_line(c) for c in crops]
     ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
     width = int(np.ceil(REC_HEIGHT * max(ratio, 1.0)))
     return torch.from_numpy(np.stack([prepare_crop(c, width) for c in crops]))
@@ -244,20 +307,37 @@ def check_export(model: PlateCRNN, path: Path, crops: list[np.ndarray]) -> float
 
 # ------------------------------------------------------------------------------------ evaluate
 
-def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int = 1
-             ) -> dict[str, float]:
+def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int = 1,
+             breakdown: bool = False) -> dict:
     """Exact-plate accuracy through the edge's code: CtcRecogniser (each crop read in ``views``
-    framings), then to_plate_read."""
+    framings), then to_plate_read; with ``breakdown``, per province character and plate type,
+    and the province confusions (label → read, the read's first character)."""
     rec = CtcRecogniser(model=path, threads=1, batch_size=8, views=views)
     corners = np.zeros((4, 2), np.float32)
     readings = rec.recognise(crops)
     plates = [to_plate_read(r, corners, "cn") for r in readings]
-    exact = sum(p is not None and p.text == t for p, t in zip(plates, texts))
+    right = [p is not None and p.text == t for p, t in zip(plates, texts)]
     raw = sum(r.text == t for r, t in zip(readings, texts))
     province = sum(bool(r.text) and r.text[0] == t[0] for r, t in zip(readings, texts))
     n = max(len(texts), 1)
-    return {"images": len(texts), "exact": round(exact / n, 4), "exact_raw_read": round(raw / n, 4),
-            "province_char": round(province / n, 4)}
+    out: dict = {"images": len(texts), "exact": round(sum(right) / n, 4),
+                 "exact_raw_read": round(raw / n, 4), "province_char": round(province / n, 4)}
+    if breakdown:
+        groups: dict[str, dict[str, list[bool]]] = {"by_province": {}, "by_type": {}}
+        confusions: dict[str, int] = {}
+        for text, ok, reading in zip(texts, right, readings):
+            first = text[0] if text[0] in CN_PROVINCES else "other"
+            groups["by_province"].setdefault(first, []).append(ok)
+            groups["by_type"].setdefault(cn_plate_type(text) or "other", []).append(ok)
+            read_first = reading.text[:1] or "∅"
+            if first != "other" and read_first != text[0]:
+                key = f"{text[0]}→{read_first}"
+                confusions[key] = confusions.get(key, 0) + 1
+        for name, group in groups.items():
+            out[name] = {k: {"plates": len(v), "exact": round(sum(v) / len(v), 4)}
+                         for k, v in sorted(group.items())}
+        out["province_confusions"] = dict(sorted(confusions.items(), key=lambda kv: -kv[1]))
+    return out
 
 
 def speed(path: Path, crops: list[np.ndarray]) -> dict[str, float]:
@@ -290,6 +370,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="share of real crops in each fine-tuning batch")
     p.add_argument("--splice", type=float, default=0.7,
                    help="share of real fine-tuning crops with characters spliced in from others")
+    p.add_argument("--province-swap", type=float, default=0.6,
+                   help="share of real fine-tuning crops whose province character is redrawn as "
+                        "another province's (the real crops are almost all 皖)")
     p.add_argument("--jitter", type=float, default=0.08,
                    help="real crops' corners move by up to this share of the crop's size")
     p.add_argument("--shift", type=float, default=0.05,
@@ -323,6 +406,11 @@ def main(argv: list[str] | None = None) -> None:
     real, real_texts, real_names = load_real(data)
     train_idx, test_idx = SPLITS[args.split](len(real))
     assert not set(train_idx) & set(test_idx), "training and test crops overlap"
+    # the real scenes' plates, cut at their boxes: every other one by name tuned on, as the crops
+    scenes_dir = data.parent / SCENE_SET
+    scene, scene_texts, scene_names = load_scene_plates(scenes_dir) if scenes_dir.is_dir() \
+        else ([], [], [])
+    scene_train, scene_test = SPLITS["alternate"](len(scene))
     render_s = time.perf_counter() - t0
 
     model = PlateCRNN(NUM_CLASSES)
@@ -342,7 +430,7 @@ def main(argv: list[str] | None = None) -> None:
             args.pretrained.parent.mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), args.pretrained)
 
-    metadata = {"character": "\n".join(CHARACTERS)}
+    metadata = {"character": "\n".join(CHARACTERS), "two_rows_below": str(TWO_ROWS_BELOW)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pre_path = args.out.with_suffix(".pretrained.onnx")
     export(model, pre_path, metadata)
@@ -356,13 +444,20 @@ def main(argv: list[str] | None = None) -> None:
     n_real = int(round(args.batch_size * args.real_fraction))
 
     splice = Splicer([real[i] for i in train_idx], [real_texts[i] for i in train_idx])
+    swap = ProvinceSwap(splice.crops)
+    tune_scenes = [(scene[i], scene_texts[i]) for i in scene_train]
 
     def real_sample(i: int) -> tuple[np.ndarray, str]:
+        if i >= len(train_idx):   # a real scene's plate: few, so seen as often as a crop
+            crop, text = tune_scenes[i - len(train_idx)]
+            return augment_real(rng, crop, args.jitter, args.shift), text
         crop, text = splice(rng, i) if rng.random() < args.splice else (splice.crops[i], splice.texts[i])
+        if rng.random() < args.province_swap:
+            crop, text = swap(rng, crop, text, i)
         return augment_real(rng, crop, args.jitter, args.shift), text
 
     def mixed_batch():
-        samples = [real_sample(int(i)) for i in rng.choice(len(train_idx), n_real)]
+        samples = [real_sample(int(i)) for i in rng.choice(len(train_idx) + len(tune_scenes), n_real)]
         crops, texts = [c for c, _ in samples], [t for _, t in samples]
         s_crops, s_texts = synth_batch_fn(args.batch_size - n_real)
         return crops + s_crops, texts + s_texts
@@ -375,7 +470,9 @@ def main(argv: list[str] | None = None) -> None:
     test_crops, test_texts = [real[i] for i in test_idx], [real_texts[i] for i in test_idx]
     real_eval = evaluate(args.out, test_crops, test_texts)
     real_views_eval = evaluate(args.out, test_crops, test_texts, views=len(VIEWS))
-    synth_eval = evaluate(args.out, eval_synth, eval_synth_texts)
+    synth_eval = evaluate(args.out, eval_synth, eval_synth_texts, views=len(VIEWS), breakdown=True)
+    scene_eval = evaluate(args.out, [scene[i] for i in scene_test],
+                          [scene_texts[i] for i in scene_test], views=len(VIEWS)) if scene_test else None
     report = {
         "model": args.out.name,
         "architecture": "CRNN: 6 conv (3x3/BN/ReLU, 16-128 ch, height 48->1, width /4) + 3 dilated "
@@ -386,7 +483,8 @@ def main(argv: list[str] | None = None) -> None:
         "accuracy_unseen_real": real_eval,
         "accuracy_unseen_real_read_in_views": {"views": len(VIEWS), **real_views_eval},
         "accuracy_unseen_real_before_finetune": pre_real,
-        "accuracy_synthetic": synth_eval,
+        "accuracy_synthetic_read_in_views": {"views": len(VIEWS), **synth_eval},
+        "accuracy_unseen_scene_plates_read_in_views": scene_eval,
         "onnx_vs_torch_max_abs_diff": diff,
         **speed(args.out, test_crops),
         "training_seconds": {"render": round(render_s, 1), "pretrain": round(pre_s, 1),
@@ -396,13 +494,19 @@ def main(argv: list[str] | None = None) -> None:
         "seeds": {"torch": args.seed, "numpy": args.seed, "synthetic_train": [args.seed, "chunk"],
                   "synthetic_eval": [args.seed + 10_000, "chunk"]},
         "data": [
-            {"name": "synthetic CN plates (models/training/synth_plates.py)", "count": args.synth_train,
-             "fonts": "WenQuanYi Micro Hei (Apache-2.0 / GPL-3 with font exception), "
-                      "DejaVu Sans Bold Condensed (Bitstream Vera licence)"},
+            {"name": "synthetic CN plates of every kind, provinces drawn evenly "
+                     "(checkpoint/lab/cn_plates.py, models/training/synth_plates.py)",
+             "count": args.synth_train,
+             "fonts": "Noto Sans CJK Bold (SIL OFL 1.1), WenQuanYi Micro Hei (Apache-2.0 / GPL-3 "
+                      "with font exception), Roboto Condensed Bold (Apache-2.0), DejaVu Sans "
+                      "Condensed Bold (Bitstream Vera licence), Liberation Sans Bold (SIL OFL 1.1)"},
             {"name": "lprnet-cn-crops (sirius-ai/LPRNet_Pytorch data/test)", "licence": "Apache-2.0",
              "split": args.split,
              "train": [real_names[i] for i in train_idx],
              "test": [real_names[i] for i in test_idx]},
+            {"name": "ccpd-cn-scenes plates, cut at their labelled boxes (CCPD)", "licence": "MIT",
+             "train": [scene_names[i] for i in scene_train],
+             "test": [scene_names[i] for i in scene_test]},
         ],
         "machine": {"cpu_threads": args.threads, "torch": torch.__version__,
                     "python": platform.python_version()},
@@ -410,7 +514,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     print(json.dumps({k: report[k] for k in ("accuracy_unseen_real",
-                                             "accuracy_unseen_real_read_in_views", "accuracy_synthetic",
+                                             "accuracy_unseen_real_read_in_views",
+                                             "accuracy_unseen_scene_plates_read_in_views",
                                              "ms_per_crop_single", "training_seconds")}, indent=2))
 
 

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import redis
@@ -23,8 +24,17 @@ from stream.wire import Alert
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".services"
-CONFIG = ROOT / "configs" / "checkpoint-demo.yaml"
+#: Per lane: the box config and the clip (``checkpoint sample-clip --region``).
+LANES = {"cn": (ROOT / "configs" / "checkpoint-demo.yaml", STATE / "sample.mp4"),
+         "any": (ROOT / "configs" / "checkpoint-demo-eu.yaml", STATE / "sample-eu.mp4")}
+CONFIG = LANES["cn"][0]
 WATCHLIST = ROOT / "configs" / "watchlist-sample.csv"
+
+
+def _ljust(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns, a Chinese character taking two."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - columns)
 
 
 def _cli(name: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -59,10 +69,15 @@ def _alerts_for(r: redis.Redis, passage_ids: set[str]) -> tuple[list[Alert], lis
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stream.lab.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=CONFIG)
+    parser.add_argument("--region", choices=sorted(LANES), default="cn",
+                        help="cn: a Jinan checkpoint's lane of Chinese plates (default); any: a "
+                             "European lane")
+    parser.add_argument("--config", type=Path, help="box config (default: the lane's)")
     parser.add_argument("--watchlist", type=Path, default=WATCHLIST)
-    parser.add_argument("--clip", type=Path, default=STATE / "sample.mp4")
+    parser.add_argument("--clip", type=Path, help="where the clip goes (default: the lane's)")
     args = parser.parse_args(argv)
+    config, clip = LANES[args.region]
+    args.config, args.clip = args.config or config, args.clip or clip
 
     worker = WorkerProcess(STATE / "demo-worker.log")
     print("1/5 importing the sample watchlist ...", flush=True)
@@ -72,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     worker.start()
     try:
         print("3/5 rendering the sample clip ...", flush=True)
-        print("    " + _cli("checkpoint", "sample-clip", str(args.clip)).stdout.strip(), flush=True)
+        print("    " + _cli("checkpoint", "sample-clip", str(args.clip), "--region",
+                         args.region).stdout.strip(), flush=True)
+        truth = json.loads(Path(f"{args.clip}.truth.json").read_text(encoding="utf-8"))
         print("4/5 replaying it through the edge (detect, read, track, vote, spool, Kafka) ...",
               flush=True)
         edge = json.loads(_cli("checkpoint", "replay", str(args.clip), "--config", str(args.config),
@@ -87,18 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         worker.stop()
 
-    print(f"\nvehicles read: {len(ids)}")
+    shown = [v["plate"] for v in truth["vehicles"]]
+    print(f"\nvehicles read: {len(ids)} of {len(shown)} in the clip, "
+          f"{sum(p['plate'] in shown for p in edge['passages'])} right")
     for p in edge["passages"]:
-        print(f"  {p['plate']:<10} confidence {p['confidence']:.2f}  dwell {p['dwell_seconds']:.1f}s")
+        check = "" if p["plate"] in shown else "  (no vehicle of the clip has this plate)"
+        print(f"  {_ljust(p['plate'], 10)} confidence {p['confidence']:.2f}  "
+              f"dwell {p['dwell_seconds']:.1f}s{check}")
     print(f"alerts raised: {len(alerts)}")
     for a in sorted(alerts, key=lambda a: a.priority):
-        print(f"  P{a.priority} {a.plate:<10} {a.entry.list}/{a.entry.category} ({a.match.type}): "
-              f"{a.disposal}")
+        print(f"  P{a.priority} {_ljust(a.plate, 10)} {a.entry.list}/{a.entry.category} "
+              f"({a.match.type}): {a.disposal}")
     if attached:
         print(f"attached to {len(attached)} alerts of an earlier run (the same vehicles at the "
               "same checkpoint within the cool-down are one visit, one alert):")
         for a in sorted(attached, key=lambda a: a.priority):
-            print(f"  P{a.priority} {a.plate:<10} {a.entry.list}/{a.entry.category}, raised "
+            print(f"  P{a.priority} {_ljust(a.plate, 10)} {a.entry.list}/{a.entry.category}, raised "
                   f"{a.raised_at:%H:%M:%S} UTC")
     for w in flow:
         share = "-" if w.outside_share is None else f"{w.outside_share:.0%}"
@@ -114,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
           f"  worker log:        {worker.log_path}\n"
           f"  scene evidence:    .evidence/ (kept on the box, purged after 72 h)\n"
           f"  stop the services: make services-down")
-    return 1 if missing or not ids else 0
+    wrong = [p for p in edge["passages"] if p["plate"] not in shown]
+    return 1 if missing or not ids or wrong or len(ids) != len(shown) else 0
 
 
 if __name__ == "__main__":

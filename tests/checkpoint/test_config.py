@@ -81,6 +81,15 @@ def test_region_recognisers_read_in_as_many_views_as_there_are(tmp_path):
             ReaderConfig(rec_views=bad)
 
 
+def test_plates_read_whole_need_their_own_recogniser():
+    from checkpoint.config import ReaderConfig
+
+    assert ReaderConfig().whole_plate_regions == ("cn",)
+    assert ReaderConfig(whole_plate_regions=()).whole_plate_regions == ()
+    with pytest.raises(ValueError, match="rec_models"):
+        ReaderConfig(whole_plate_regions=("eu",))
+
+
 def test_detector_is_text_or_plate_and_the_plate_model_ships(tmp_path):
     from checkpoint.config import ReaderConfig
     from checkpoint.onnx_models import project_model

@@ -47,3 +47,29 @@ def test_text_lines_too_small_to_read_are_not_recognised():
 def test_a_read_the_grammar_refuses_is_dropped():
     reader = OnnxPlateReader(Lines(), Recognisers(Named("BLDG")), min_height=14)
     assert reader.read(np.zeros((100, 200, 3), np.uint8), "cn") == []
+
+
+class Plates:
+    """A plate detector that finds one whole plate."""
+
+    def detect(self, image, scale=None):
+        return [line(20, 20, 94, 30)]
+
+
+def test_plates_of_a_whole_plate_region_are_read_from_the_plate_detector():
+    generic, cn = Named("KA482BC"), Named("鲁A12345")
+    reader = OnnxPlateReader(Lines(), Recognisers(generic, {"cn": cn}), min_height=14,
+                             whole=Plates(), whole_regions=frozenset({"cn"}))
+    frame = np.zeros((100, 200, 3), np.uint8)
+    (read,) = reader.read(frame, "cn")
+    assert read.text == "鲁A12345" and [c.shape for c in cn.crops] == [(30, 94, 3)]
+    assert [r.text for r in reader.read(frame, "eu")] == ["KA482BC"]   # text lines as before
+    assert len(generic.crops) == 1
+
+
+def test_a_whole_plate_region_needs_a_plate_detector():
+    import pytest
+
+    with pytest.raises(ValueError, match="plate detector"):
+        OnnxPlateReader(Lines(), Recognisers(Named("X")), min_height=14,
+                        whole_regions=frozenset({"cn"}))

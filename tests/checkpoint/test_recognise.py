@@ -175,3 +175,31 @@ def test_recogniser_rejects_an_impossible_number_of_views():
 
     with pytest.raises(ValueError, match="views"):
         CtcRecogniser(views=len(VIEWS) + 1)
+
+
+# ---------------------------------------------------------------------------- two-row plates
+
+def test_a_two_row_plate_is_read_as_one_line_top_row_first():
+    from checkpoint.recognise import one_row
+
+    plate = np.zeros((110, 220, 3), np.uint8)        # 440 x 220 mm at 0.5 px/mm
+    plate[8:38, 55:95] = 50      # the province, top row
+    plate[8:38, 125:165] = 100   # the letter, top row
+    plate[48:103, 14:206] = 200  # the serial, bottom row
+    line = one_row(plate)
+    assert line.shape[0] == 110 - int(0.36 * 110)            # the bottom row's height
+    assert line.shape[1] > 220                                # the top row before it
+    top_width = line.shape[1] - 220
+    assert set(np.unique(line[:, :top_width // 2])) >= {50} and 200 not in line[:, :top_width // 2]
+    assert (line[:, top_width:] == plate[int(0.36 * 110):]).all()
+
+
+def test_only_a_model_that_reads_two_rows_splits_narrow_crops():
+    from checkpoint.recognise import CtcRecogniser
+
+    rec = object.__new__(CtcRecogniser)                       # no model needed for the framing
+    narrow, wide = np.zeros((60, 120, 3), np.uint8), np.zeros((30, 100, 3), np.uint8)
+    rec.two_rows_below = None
+    assert rec._line(narrow) is narrow
+    rec.two_rows_below = 2.5
+    assert rec._line(narrow).shape != narrow.shape and rec._line(wide) is wide

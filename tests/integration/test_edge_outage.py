@@ -58,7 +58,7 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
     truth = render_clip(tmp_path / "clip.mp4", plates=BUSY_PLATES, seed=3)
     sample = parse_csv((ROOT / "configs" / "watchlist-sample.csv").read_text(), "t")
     assert EXPECTED_HITS <= {e.plate for e in sample.entries}
-    cfg = load_config(ROOT / "configs" / "checkpoint-demo.yaml")
+    cfg = load_config(ROOT / "configs" / "checkpoint-demo-eu.yaml")
     cfg = cfg.model_copy(update={
         "checkpoint_id": checkpoint_id, "spool_dir": tmp_path / "spool",
         "evidence_dir": tmp_path / "evidence", "heartbeat_seconds": 1.0,

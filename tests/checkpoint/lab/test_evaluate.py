@@ -159,6 +159,7 @@ def test_crop_set_uses_read_crop_and_scores_exactly(tmp_path):
     assert report.misses == 1
     assert report.detection_recall is None
     assert report.false_plates_per_image is None and report.overall.false_plates is None
+    assert report.overall.not_found is None and report.overall.misread is None
     assert report.confusions == [("2", "∅", 1), ("3", "8", 1)]
     assert [(p.image, p.label, p.read) for p in report.errors] == [
         ("c0.png", "AB123", "AB128"), ("c2.png", "XY999", None), ("c3.png", "KA482BC", "KA48BC")]
@@ -251,6 +252,7 @@ def test_scene_set_associates_loose_boxes(tmp_path):
     assert [i.false_plates for i in report.images_detail] == [0, 2, 1, 2]
     assert report.confusions == [("9", "0", 1)]
     assert set(report.by_region) == {"eu", "none"}
+    assert report.cn_by_province == {} and report.cn_by_type == {}
     neg = report.by_region["none"]
     assert (neg.images, neg.plates, neg.false_plates) == (1, 0, 2)
     assert neg.plate_accuracy is None and neg.detection_recall is None
@@ -258,6 +260,19 @@ def test_scene_set_associates_loose_boxes(tmp_path):
     eu = report.by_region["eu"]
     assert eu.false_plates_per_image == pytest.approx(3 / 3)
     assert eu.detection_recall == pytest.approx(3 / 4)
+
+
+def test_scene_set_splits_not_found_from_misread(tmp_path):
+    folder, reader = scene_set(tmp_path)
+    report = evaluate(folder, reader, progress=False)
+    # GH111 got no read; EF789 was read as EF780
+    assert (report.overall.not_found, report.overall.misread) == (1, 1)
+    assert (report.by_region["eu"].not_found, report.by_region["eu"].misread) == (1, 1)
+    assert (report.by_region["none"].not_found, report.by_region["none"].misread) == (0, 0)
+    data = report.to_json_dict()
+    assert (data["not_found"], data["misread"]) == (1, 1)
+    assert (data["by_region"]["eu"]["not_found"], data["by_region"]["eu"]["misread"]) == (1, 1)
+    assert "missed: 1 not found, 1 found but misread" in report.render()
 
 
 def test_belongs_by_iou_or_centre():
@@ -295,9 +310,11 @@ def test_unlabelled_boxes_give_recall_only(tmp_path):
     assert report.plate_accuracy is None and report.char_accuracy is None
     assert report.detection_recall == pytest.approx(1 / 3)
     assert report.misses == 2
+    assert (report.overall.not_found, report.overall.misread) == (0, 0)   # no label to miss
     assert report.overall.false_plates == 1
     assert report.confusions == []
     assert report.errors == []
+    assert "missed:" not in report.render()
 
 
 def test_boxless_plate_in_scene_set_takes_most_confident_read(tmp_path):
@@ -374,7 +391,7 @@ def test_progress_goes_to_stderr(tmp_path, capsys):
 
 JSON_KEYS = {"images", "plate_accuracy", "char_accuracy", "detection_recall",
              "false_plates_per_image", "ms_per_image", "by_region", "confusions", "misses",
-             "dataset", "unreadable"}
+             "not_found", "misread", "dataset", "unreadable"}
 
 
 def test_json_report(tmp_path):
@@ -397,6 +414,93 @@ def test_render_is_a_table(tmp_path):
     assert "50.0%" in text and "75.0%" in text
     assert "9→0 1" in text
     assert "GH111" in text  # the missed plate is listed
+
+
+def cn_crop_set(tmp_path):
+    names = make_set(tmp_path / "cn", [
+        "k0.png,鲁A12345,,,,,cn",
+        "k1.png,皖A12345,,,,,cn",
+        "k2.png,粤Z1234港,,,,,cn",
+        "k3.png,京A1234警,,,,,cn",
+        "k4.png,皖B67890,,,,,cn",
+        "k5.png,使123456,,,,,cn",     # an embassy plate names no province
+        "k6.png,AB123,,,,,eu",        # not a CN plate: in no breakdown
+    ], size=(24, 94))
+    reader = FakeReader(names, crops={
+        "k0.png": read("鲁A12345", 0.9),
+        "k1.png": read("皖A12346", 0.9),   # one character of seven wrong
+        "k2.png": read("粤Z1234港", 0.9),
+        "k3.png": None,
+        "k4.png": read("皖B67890", 0.9),
+        "k5.png": read("使123456", 0.9),
+        "k6.png": read("AB123", 0.9),
+    })
+    return tmp_path / "cn", reader
+
+
+def table(text: str, title: str) -> list[list[str]]:
+    """The rows of the rendered table headed ``title``, split into cells."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == [title]) + 2
+    end = lines.index("", start)
+    return [line.split() for line in lines[start:end]]
+
+
+def test_cn_set_is_broken_down_by_province_and_type(tmp_path):
+    folder, reader = cn_crop_set(tmp_path)
+    report = evaluate(folder, reader, progress=False)
+    by_province = {k: (t.plates, t.correct, t.plate_accuracy)
+                   for k, t in report.cn_by_province.items()}
+    assert by_province == {"皖": (2, 1, 0.5), "other": (1, 1, 1.0), "京": (1, 0, 0.0),
+                           "粤": (1, 1, 1.0), "鲁": (1, 1, 1.0)}
+    assert list(by_province) == ["皖", "other", "京", "粤", "鲁"]   # most plates, then name
+    assert report.cn_by_province["皖"].char_accuracy == pytest.approx((6 / 7 + 1) / 2)
+    assert report.cn_by_province["京"].char_accuracy == 0
+    by_type = {k: (t.plates, t.correct, t.plate_accuracy) for k, t in report.cn_by_type.items()}
+    assert by_type == {"ordinary": (3, 2, pytest.approx(2 / 3)), "embassy": (1, 1, 1.0),
+                       "hk-macau": (1, 1, 1.0), "police": (1, 0, 0.0)}
+    assert list(by_type) == ["ordinary", "embassy", "hk-macau", "police"]
+
+    data = json.loads(json.dumps(report.to_json_dict(), ensure_ascii=False))
+    assert list(data["cn_by_province"]) == ["皖", "other", "京", "粤", "鲁"]
+    assert data["cn_by_province"]["皖"] == {"plates": 2, "correct": 1, "plate_accuracy": 0.5,
+                                           "char_accuracy": pytest.approx((6 / 7 + 1) / 2)}
+    assert data["cn_by_type"]["police"] == {"plates": 1, "correct": 0, "plate_accuracy": 0.0,
+                                           "char_accuracy": 0.0}
+
+    text = report.render()
+    assert table(text, "province") == [["皖", "2", "50.0%"], ["other", "1", "100.0%"],
+                                       ["京", "1", "0.0%"], ["粤", "1", "100.0%"],
+                                       ["鲁", "1", "100.0%"]]
+    assert table(text, "type") == [["ordinary", "3", "66.7%"], ["embassy", "1", "100.0%"],
+                                   ["hk-macau", "1", "100.0%"], ["police", "1", "0.0%"]]
+
+
+def test_cn_table_pads_province_characters_to_two_columns(tmp_path):
+    folder, reader = cn_crop_set(tmp_path)
+    lines = evaluate(folder, reader, progress=False).render().splitlines()
+    other = next(line for line in lines if line.startswith("other "))
+    wan = next(line for line in lines if line.startswith("皖"))
+    assert len(wan) + 1 == len(other)   # 皖 is one character but two terminal columns
+
+
+def test_cn_plate_of_no_known_kind_counts_as_other(tmp_path):
+    # b.png is a CN plate by its text but labelled without a region: the region decides
+    names = make_set(tmp_path, ["a.png,123ABC,,,,,cn", "b.png,京A12345,,,,,"])
+    reader = FakeReader(names, crops={"a.png": read("123ABC", 0.9)})
+    report = evaluate(tmp_path, reader, progress=False)
+    assert {k: t.plates for k, t in report.cn_by_province.items()} == {"other": 1}
+    assert {k: t.plates for k, t in report.cn_by_type.items()} == {"other": 1}
+
+
+def test_sets_without_cn_plates_have_no_cn_breakdown(tmp_path):
+    folder, reader = crop_set(tmp_path)
+    report = evaluate(folder, reader, progress=False)
+    assert report.cn_by_province == {} and report.cn_by_type == {}
+    data = report.to_json_dict()
+    assert data["cn_by_province"] == {} and data["cn_by_type"] == {}
+    text = report.render()
+    assert "province" not in text and "type" not in text
 
 
 def test_crop_sets_are_told_from_scene_sets_and_selection_follows_file_names(tmp_path):
