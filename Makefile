@@ -60,8 +60,8 @@ clean: services-down
 # The project's own plate models (models.training): train, export to models/, check against
 # PyTorch, measure (models/README.md). Needs the train extra (torch; onnx for the export). Hours on
 # 2 cores. The data sets are read from KAKOU_DATA_DIR (make models KAKOU_DATA_DIR=/path), else
-# ../shared/data. The detector trains in three stages (each continues the last on fresh scenes;
-# the stages' weights stay in .models-work/).
+# ../shared/data. The detector trains in two stages (the second continues the first on fresh
+# scenes; the stages' weights stay in .models-work/).
 models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m models.training.train_recogniser
@@ -69,4 +69,3 @@ models: venv system-deps
 	$(PY) -m models.training.train_detector --checkpoint .models-work/plate_det_stage1.pt
 	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
 	  --checkpoint .models-work/plate_det_stage2.pt
-	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage2.pt --seed 2 --steps 2000 --lr 1e-3

@@ -11,13 +11,12 @@ speed on a 1080p frame; write ``models/plate_det.json``. The data sets are read 
 ``--data-dir`` (default ``$KAKOU_DATA_DIR``, else ``../shared/data``: see
 ``models.training.paths``).
 
-The committed model is three stages, each continuing the last on fresh scenes (``make models``):
+The committed model is two stages, the second continuing the first on fresh scenes
+(``make models``):
 
     python -m models.training.train_detector --checkpoint .models-work/plate_det_stage1.pt
     python -m models.training.train_detector --init .models-work/plate_det_stage1.pt --seed 1 \
         --steps 2400 --lr 1.5e-3 --checkpoint .models-work/plate_det_stage2.pt
-    python -m models.training.train_detector --init .models-work/plate_det_stage2.pt --seed 2 \
-        --steps 2000 --lr 1e-3
 """
 from __future__ import annotations
 
@@ -394,9 +393,19 @@ def main(argv: list[str] | None = None) -> None:
             {"name": "ro-dashcam-scenes (RobertLucian/license-plate-dataset)", "licence": "MIT",
              "train": f"frames of {', '.join(TRAIN_VIDEOS)} as backgrounds, real plates labelled",
              "test": f"frames of {', '.join(HELD_OUT_VIDEOS)}, never trained on"},
-            {"name": "synthetic plates: models/training/synth_plates.py (cn), models/training/synth_latin.py "
-                     "(eu/us/br/ro); scenes and distractors: models/training/synth_scenes.py",
-             "fonts": "DejaVu (Bitstream Vera licence), WenQuanYi Micro Hei"},
+            {"name": "ccpd-cn-scenes (CCPD)", "licence": "MIT",
+             "train": "every other scene with a plate by file name, as backgrounds with its "
+                      "real plate labelled", "test": "the others and the plate-free scenes"},
+            {"name": "lprnet-cn-crops (sirius-ai/LPRNet_Pytorch data/test)",
+             "licence": "Apache-2.0",
+             "train": "every other crop by file name (the CN recogniser's tuning half), "
+                      "perspective-warped and pasted into scenes", "test": "never used"},
+            {"name": "synthetic plates: checkpoint/lab/cn_plates.py (cn), "
+                     "models/training/synth_latin.py (eu/us/br/ro); scenes and distractors: "
+                     "models/training/synth_scenes.py",
+             "fonts": "DejaVu (Bitstream Vera licence), WenQuanYi Micro Hei (Apache-2.0 / GPL-3 "
+                      "with font exception), Noto Sans CJK Bold, Liberation Sans Bold (SIL OFL "
+                      "1.1), Roboto Condensed Bold (Apache-2.0)"},
             {"name": "openalpr-endtoend-us/eu/br, openalpr-negatives", "licence": "AGPL-3.0",
              "use": "evaluation only, never trained on"},
         ],

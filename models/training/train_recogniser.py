@@ -360,9 +360,9 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--seed", type=int, default=0, help="seed for torch, numpy and the renderer")
-    p.add_argument("--synth-train", type=int, default=30000, help="synthetic crops to pre-render")
-    p.add_argument("--pretrain-steps", type=int, default=5000)
-    p.add_argument("--finetune-steps", type=int, default=4000)
+    p.add_argument("--synth-train", type=int, default=40000, help="synthetic crops to pre-render")
+    p.add_argument("--pretrain-steps", type=int, default=7000)
+    p.add_argument("--finetune-steps", type=int, default=3500)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate, pre-training")
     p.add_argument("--finetune-lr", type=float, default=1.5e-3)

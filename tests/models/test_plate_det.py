@@ -50,4 +50,6 @@ def test_committed_model_finds_a_synthetic_plate():
     found = PlateCornerDetector(MODEL).detect(image)
     assert len(found) == 1
     error = np.linalg.norm(found[0].corners - plate, axis=1)
-    assert error.max() < 8.0, (found[0].corners, plate)   # 960 px frame, network sees 768
+    # a wiring check, not a benchmark (the card's mean corner error is 10 px): a decode or
+    # scaling fault is off by far more than 8 % of the plate's width
+    assert error.max() < 0.08 * width, (found[0].corners, plate)
