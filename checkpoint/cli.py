@@ -1,5 +1,5 @@
-"""The box's commands of ``checkpoint``: run, replay and topics (``checkpoint.command`` hands
-them here, and the lab's to ``checkpoint.lab.cli``)."""
+"""The box's commands of ``checkpoint``: run, replay, topics and verify-document
+(``checkpoint.command`` hands them here, and the lab's to ``checkpoint.lab.cli``)."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from checkpoint.config import CameraConfig, CheckpointConfig, ConfigError, load_config
@@ -97,6 +98,34 @@ def _topics(_: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _verify_document(args: argparse.Namespace) -> int:
+    """Verify typed-in document data on the box; the number itself is never printed."""
+    from checkpoint.verify import CHECK_REASONS, verify_cn_id, verify_mrz
+
+    today = args.date or datetime.now(timezone.utc).date()
+    v = verify_mrz(args.mrz, today) if args.mrz else verify_cn_id(args.cn_id, today)
+    if args.json:
+        print(json.dumps({"verdict": v.verdict, "document_type": v.document_type,
+                          "issuing_state": v.issuing_state, "checks": v.checks,
+                          "failed_checks": v.failed, "warnings": list(v.warnings),
+                          "expiry": v.expiry.isoformat() if v.expiry else None}))
+    else:
+        print(f"verdict: {v.verdict}  ({v.document_type or 'unknown document'}"
+              f"{', ' + v.issuing_state if v.issuing_state else ''})")
+        for name, ok in v.checks.items():
+            print(f"  {'pass' if ok else 'FAIL'}  {CHECK_REASONS.get(name, name)}")
+        for warning in v.warnings:
+            print(f"  warn  {warning}")
+    return 0 if v.verdict == "valid" else 1
+
+
 def build_parser(lab_commands: dict[str, str] | None = None) -> argparse.ArgumentParser:
     """The box's commands; ``lab_commands`` (name: help) are listed too, for ``--help``."""
     parser = argparse.ArgumentParser(prog="checkpoint", description="kakou edge box")
@@ -118,6 +147,15 @@ def build_parser(lab_commands: dict[str, str] | None = None) -> argparse.Argumen
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     sub.add_parser("topics", help="create kakou's Kafka topics (idempotent)")
+
+    verify = sub.add_parser("verify-document",
+                            help="verify typed-in ID document data (exit 0 only when valid)")
+    given = verify.add_mutually_exclusive_group(required=True)
+    given.add_argument("--mrz", nargs="+", metavar="LINE",
+                       help="the machine-readable zone's lines (ICAO 9303 TD1, TD2 or TD3)")
+    given.add_argument("--cn-id", metavar="NUMBER", help="a PRC resident ID number (18 characters)")
+    verify.add_argument("--date", type=_date, help="check date (default: today, UTC)")
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
     for name, text in (lab_commands or {}).items():  # parsed by checkpoint.lab.cli
         sub.add_parser(name, help=f"{text} (lab; `checkpoint {name} --help`)", add_help=False)
     return parser
@@ -135,6 +173,8 @@ def main(argv: list[str] | None = None, lab_commands: dict[str, str] | None = No
                 raise ConfigError(f"{args.file}: no such file")
             return _run(_replay_config(args), realtime=args.speed == "realtime",
                         drain_timeout=args.drain_timeout, as_json=args.json, list_passages=True)
+        if args.command == "verify-document":
+            return _verify_document(args)
         return _topics(args)
     except ConfigError as exc:
         print(f"checkpoint: {exc}", file=sys.stderr)

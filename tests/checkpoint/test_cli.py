@@ -2,6 +2,7 @@
 ever importing the lab."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -44,3 +45,22 @@ def test_a_box_imports_no_lab_and_no_pillow(tmp_path):
 def test_replay_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "none.mp4")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_verify_document_json_names_the_failed_checks(capsys):
+    mrz = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+           "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    assert main(["verify-document", "--mrz", *mrz, "--date", "2026-12-01", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert (out["verdict"], out["document_type"], out["failed_checks"]) == (
+        "expired", "icao-td3", ["not_expired"])
+    assert main(["verify-document", "--cn-id", "11010519491231002X", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["verdict"], out["failed_checks"]) == ("valid", [])
+
+
+def test_verify_document_prints_each_check_and_never_the_number(capsys):
+    assert main(["verify-document", "--cn-id", "110105194912310021"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("verdict: invalid") and "FAIL  the number matches its check" in out
+    assert "110105" not in out

@@ -1,0 +1,200 @@
+"""Verify an ID document's data: ICAO 9303 machine-readable zones and PRC resident ID numbers.
+
+Pure functions over text already read (from a photo, a chip or typed in): no I/O, no clock (the
+check date is an argument). A verification names every check it made, pass or fail, so an
+officer is told why, and its verdict follows from them: ``unreadable`` when the text is not a
+document's layout at all, ``invalid`` when a check fails, ``expired`` when only the expiry has
+passed, ``valid`` otherwise. Hand-written rather than a library: the rules are short, fixed by
+the standards (ICAO Doc 9303 part 3-6, GB 11643-1999) and must be exhaustively tested here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Verdict = Literal["valid", "invalid", "expired", "unreadable"]
+DocumentType = Literal["cn-resident-id", "icao-td1", "icao-td2", "icao-td3"]
+
+MRZ_CHARS = re.compile(r"^[A-Z0-9<]+$")
+#: Line count and length of each ICAO 9303 layout.
+LAYOUTS: dict[DocumentType, tuple[int, int]] = {
+    "icao-td1": (3, 30), "icao-td2": (2, 36), "icao-td3": (2, 44)}
+#: GB 11643 weights of the first 17 digits (2^(17-i) mod 11).
+CN_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+#: The provinces' two-digit address codes (GB/T 2260), Taiwan, Hong Kong and Macau included.
+CN_PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 "
+    "71 81 82".split())
+
+#: What each check means, as an officer is told it.
+CHECK_REASONS = {
+    "layout": "the text has a document's layout and characters",
+    "document_number_check_digit": "document number matches its check digit",
+    "birth_date_check_digit": "birth date matches its check digit",
+    "expiry_date_check_digit": "expiry date matches its check digit",
+    "optional_data_check_digit": "optional data matches its check digit",
+    "composite_check_digit": "the zone as a whole matches its composite check digit",
+    "birth_date_real": "birth date is a real date, not in the future",
+    "expiry_date_real": "expiry date is a real date",
+    "not_expired": "the document has not expired",
+    "eighteen_characters": "the number has 18 characters (15-digit numbers are no card's)",
+    "check_character": "the number matches its check character (GB 11643)",
+}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a document's data shows; ``number`` stays on the box (it is pseudonymised before
+    anything leaves it)."""
+
+    document_type: DocumentType | None
+    verdict: Verdict
+    checks: dict[str, bool] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    issuing_state: str | None = None
+    number: str | None = None
+    expiry: date | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [name for name, ok in self.checks.items() if not ok]
+
+
+def verdict_of(checks: dict[str, bool]) -> Verdict:
+    """Invalid if any check but the expiry fails; expired if only the expiry does."""
+    failed = {name for name, ok in checks.items() if not ok}
+    if failed - {"not_expired"}:
+        return "invalid"
+    return "expired" if failed else "valid"
+
+
+# ------------------------------------------------------------------------------- ICAO 9303
+
+def icao_char_value(char: str) -> int:
+    """Digits are themselves, A-Z 10-35, the filler ``<`` 0."""
+    if char.isdigit():
+        return int(char)
+    if char == "<":
+        return 0
+    return ord(char) - ord("A") + 10
+
+
+def icao_check_digit(text: str) -> int:
+    """The 7-3-1 weighted sum of the characters' values, modulo 10."""
+    return sum(icao_char_value(c) * (7, 3, 1)[i % 3] for i, c in enumerate(text)) % 10
+
+
+def check_digit_ok(text: str, digit: str) -> bool:
+    """A field against its check digit; an all-filler field may carry ``<`` for 0."""
+    if digit == "<":
+        return set(text) <= {"<"}
+    return digit.isdigit() and icao_check_digit(text) == int(digit)
+
+
+def mrz_date(yymmdd: str, *, birth: bool, today: date) -> date | None:
+    """A YYMMDD field as a date: an expiry is 20YY; a birth date takes the century that puts it
+    in the past. None when it is no real date."""
+    if not yymmdd.isdigit():
+        return None
+    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    try:
+        value = date(2000 + yy, mm, dd)
+        if birth and value > today:
+            value = date(1900 + yy, mm, dd)
+    except ValueError:
+        return None
+    return value
+
+
+def _document_number(number: str, digit: str, optional: str) -> tuple[str, str, str]:
+    """(number, the text its check digit covers, that digit): a number longer than 9 characters
+    continues in the optional data, its check digit after it (the number field's own digit
+    position then holds ``<``)."""
+    if digit != "<" or not optional or optional[0] == "<":
+        return number.rstrip("<"), number, digit
+    rest = optional.split("<", 1)[0]
+    return number + rest[:-1], number + rest[:-1], rest[-1]
+
+
+def layout_of(lines: list[str]) -> DocumentType | None:
+    """Which ICAO layout the lines have, by count and length; None for none."""
+    for name, (count, length) in LAYOUTS.items():
+        if len(lines) == count and all(len(line) == length for line in lines):
+            return name
+    return None
+
+
+def verify_mrz(lines: list[str], today: date) -> Verification:
+    """Verify a TD1, TD2 or TD3 machine-readable zone (lines as read, spaces removed)."""
+    lines = [line.strip().replace(" ", "").upper() for line in lines]
+    layout = layout_of(lines)
+    if layout is None or not all(MRZ_CHARS.match(line) for line in lines):
+        return Verification(None, "unreadable", {"layout": False})
+    if layout == "icao-td1":
+        l1, l2, _ = lines
+        state = l1[2:5]
+        number, covered, digit = _document_number(l1[5:14], l1[14], l1[15:30])
+        birth, birth_cd, expiry, expiry_cd = l2[0:6], l2[6], l2[8:14], l2[14]
+        composite_text, composite = l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29], l2[29]
+        optional_checks: dict[str, bool] = {}
+    else:
+        l1, l2 = lines
+        state = l1[2:5]
+        end = 35 if layout == "icao-td2" else 42
+        optional = l2[28:end]
+        number, covered, digit = _document_number(l2[0:9], l2[9], optional if layout ==
+                                                  "icao-td2" else "")
+        birth, birth_cd, expiry, expiry_cd = l2[13:19], l2[19], l2[21:27], l2[27]
+        composite_text = l2[0:10] + l2[13:20] + l2[21:end + (1 if layout == "icao-td3" else 0)]
+        composite = l2[end + 1] if layout == "icao-td3" else l2[35]
+        optional_checks = ({"optional_data_check_digit": check_digit_ok(optional, l2[42])}
+                           if layout == "icao-td3" else {})
+    birth_date = mrz_date(birth, birth=True, today=today)
+    expiry_date = mrz_date(expiry, birth=False, today=today)
+    checks = {
+        "document_number_check_digit": check_digit_ok(covered, digit),
+        "birth_date_check_digit": check_digit_ok(birth, birth_cd),
+        "expiry_date_check_digit": check_digit_ok(expiry, expiry_cd),
+        **optional_checks,
+        "composite_check_digit": check_digit_ok(composite_text, composite),
+        "birth_date_real": birth_date is not None and birth_date <= today,
+        "expiry_date_real": expiry_date is not None,
+        "not_expired": expiry_date is not None and expiry_date >= today,
+    }
+    return Verification(layout, verdict_of(checks), checks, (), state.rstrip("<") or None,
+                        number or None, expiry_date)
+
+
+# ---------------------------------------------------------------------- PRC resident ID
+
+def cn_id_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of 17 digits (10 is ``X``)."""
+    value = (12 - sum(int(d) * w for d, w in zip(first17, CN_ID_WEIGHTS)) % 11) % 11
+    return "X" if value == 10 else str(value)
+
+
+def verify_cn_id(number: str, today: date) -> Verification:
+    """Verify a PRC resident identity card number (GB 11643: 18 characters). A 15-digit number
+    is an old format no card carries any more: it is rejected as a card number. An address code
+    outside the known provinces is a warning, not a rejection (codes change)."""
+    number = number.strip().upper()
+    if len(number) == 15 and number.isdigit():
+        return Verification("cn-resident-id", "invalid", {"eighteen_characters": False},
+                            ("a 15-digit number is not a resident card number",))
+    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit()
+                                                              or number[17] == "X"):
+        return Verification(None, "unreadable", {"layout": False})
+    try:
+        born: date | None = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        born = None
+    checks = {
+        "check_character": cn_id_check_char(number[:17]) == number[17],
+        "birth_date_real": born is not None and born <= today,
+    }
+    warnings = () if number[:2] in CN_PROVINCE_CODES else (
+        f"address code {number[:2]}xxxx is not a known province",)
+    return Verification("cn-resident-id", verdict_of(checks), checks, warnings, "CHN", number)
+
