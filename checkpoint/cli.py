@@ -110,7 +110,8 @@ def _verify_document(args: argparse.Namespace) -> int:
     from checkpoint.verify import CHECK_REASONS, verify_cn_id, verify_mrz
 
     today = args.date or datetime.now(timezone.utc).date()
-    v = verify_mrz(args.mrz, today) if args.mrz else verify_cn_id(args.cn_id, today)
+    v = (verify_mrz(args.mrz, today) if args.mrz else
+         verify_cn_id(args.cn_id, today, valid_from=args.valid_from, valid_until=args.valid_until))
     if args.json:
         print(json.dumps({"verdict": v.verdict, "document_type": v.document_type,
                           "issuing_state": v.issuing_state, "checks": v.checks,
@@ -155,6 +156,9 @@ def build_parser(lab_commands: dict[str, str] | None = None) -> argparse.Argumen
                        help="the machine-readable zone's lines (ICAO 9303 TD1, TD2 or TD3)")
     given.add_argument("--cn-id", metavar="NUMBER", help="a PRC resident ID number (18 characters)")
     verify.add_argument("--date", type=_date, help="check date (default: today, UTC)")
+    verify.add_argument("--valid-from", type=_date, help="with --cn-id: the card's issue date")
+    verify.add_argument("--valid-until", type=_date,
+                        help="with --cn-id: the card's expiry (omit for a long-term card)")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     for name, text in (lab_commands or {}).items():  # parsed by checkpoint.lab.cli
         sub.add_parser(name, help=f"{text} (lab; `checkpoint {name} --help`)", add_help=False)

@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
-Verdict = Literal["valid", "invalid", "expired", "unreadable"]
-DocumentType = Literal["cn-resident-id", "icao-td1", "icao-td2", "icao-td3"]
+from checkpoint.wire.edge import DocumentType, Verdict
 
 MRZ_CHARS = re.compile(r"^[A-Z0-9<]+$")
 #: Line count and length of each ICAO 9303 layout.
 LAYOUTS: dict[DocumentType, tuple[int, int]] = {
-    "icao-td1": (3, 30), "icao-td2": (2, 36), "icao-td3": (2, 44)}
+    DocumentType.ICAO_TD1: (3, 30), DocumentType.ICAO_TD2: (2, 36),
+    DocumentType.ICAO_TD3: (2, 44)}
 #: GB 11643 weights of the first 17 digits (2^(17-i) mod 11).
 CN_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 #: The provinces' two-digit address codes (GB/T 2260), Taiwan, Hong Kong and Macau included.
@@ -66,8 +65,8 @@ def verdict_of(checks: dict[str, bool]) -> Verdict:
     """Invalid if any check but the expiry fails; expired if only the expiry does."""
     failed = {name for name, ok in checks.items() if not ok}
     if failed - {"not_expired"}:
-        return "invalid"
-    return "expired" if failed else "valid"
+        return Verdict.INVALID
+    return Verdict.EXPIRED if failed else Verdict.VALID
 
 
 # ------------------------------------------------------------------------------- ICAO 9303
@@ -131,8 +130,8 @@ def verify_mrz(lines: list[str], today: date) -> Verification:
     lines = [line.strip().replace(" ", "").upper() for line in lines]
     layout = layout_of(lines)
     if layout is None or not all(MRZ_CHARS.match(line) for line in lines):
-        return Verification(None, "unreadable", {"layout": False})
-    if layout == "icao-td1":
+        return Verification(None, Verdict.UNREADABLE, {"layout": False})
+    if layout == DocumentType.ICAO_TD1:
         l1, l2, _ = lines
         state = l1[2:5]
         number, covered, digit = _document_number(l1[5:14], l1[14], l1[15:30])
@@ -142,15 +141,15 @@ def verify_mrz(lines: list[str], today: date) -> Verification:
     else:
         l1, l2 = lines
         state = l1[2:5]
-        end = 35 if layout == "icao-td2" else 42
+        td2 = layout == DocumentType.ICAO_TD2
+        end = 35 if td2 else 42
         optional = l2[28:end]
-        number, covered, digit = _document_number(l2[0:9], l2[9], optional if layout ==
-                                                  "icao-td2" else "")
+        number, covered, digit = _document_number(l2[0:9], l2[9], optional if td2 else "")
         birth, birth_cd, expiry, expiry_cd = l2[13:19], l2[19], l2[21:27], l2[27]
-        composite_text = l2[0:10] + l2[13:20] + l2[21:end + (1 if layout == "icao-td3" else 0)]
-        composite = l2[end + 1] if layout == "icao-td3" else l2[35]
-        optional_checks = ({"optional_data_check_digit": check_digit_ok(optional, l2[42])}
-                           if layout == "icao-td3" else {})
+        composite_text = l2[0:10] + l2[13:20] + l2[21:end + (0 if td2 else 1)]
+        composite = l2[35] if td2 else l2[43]
+        optional_checks = ({} if td2 else
+                           {"optional_data_check_digit": check_digit_ok(optional, l2[42])})
     birth_date = mrz_date(birth, birth=True, today=today)
     expiry_date = mrz_date(expiry, birth=False, today=today)
     checks = {
@@ -163,8 +162,9 @@ def verify_mrz(lines: list[str], today: date) -> Verification:
         "expiry_date_real": expiry_date is not None,
         "not_expired": expiry_date is not None and expiry_date >= today,
     }
-    return Verification(layout, verdict_of(checks), checks, (), state.rstrip("<") or None,
-                        number or None, expiry_date)
+    # the state as ICAO writes it, fillers kept (Germany is D<<)
+    return Verification(layout, verdict_of(checks), checks, (),
+                        None if state == "<<<" else state, number or None, expiry_date)
 
 
 # ---------------------------------------------------------------------- PRC resident ID
@@ -175,17 +175,46 @@ def cn_id_check_char(first17: str) -> str:
     return "X" if value == 10 else str(value)
 
 
-def verify_cn_id(number: str, today: date) -> Verification:
-    """Verify a PRC resident identity card number (GB 11643: 18 characters). A 15-digit number
-    is an old format no card carries any more: it is rejected as a card number. An address code
-    outside the known provinces is a warning, not a rejection (codes change)."""
+def years_between(start: date, end: date) -> int:
+    """Whole years from ``start`` to ``end`` (an age)."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def cn_card_validity_years(age_at_issue: int) -> int | None:
+    """How long a resident card issued at this age is valid (Resident Identity Card Law, art.
+    5): 5 years under 16, 10 to 25, 20 to 45, long-term (None) from 46."""
+    if age_at_issue < 16:
+        return 5
+    if age_at_issue <= 25:
+        return 10
+    return 20 if age_at_issue <= 45 else None
+
+
+def _validity_warnings(born: date, valid_from: date, valid_until: date | None) -> tuple[str, ...]:
+    expected = cn_card_validity_years(years_between(born, valid_from))
+    given = None if valid_until is None else years_between(valid_from, valid_until)
+    if given == expected:
+        return ()
+    want = "long-term" if expected is None else f"{expected} years"
+    got = "long-term" if given is None else f"{given} years"
+    return (f"validity period {got} does not match the holder's age at issue ({want})",)
+
+
+def verify_cn_id(number: str, today: date, *, valid_from: date | None = None,
+                 valid_until: date | None = None) -> Verification:
+    """Verify a PRC resident identity card number (GB 11643: 18 characters) and, when given,
+    the card's validity period (``valid_until`` None with ``valid_from``: long-term). A 15-digit
+    number is an old format no card carries any more: it is rejected as a card number. An
+    address code outside the known provinces, or a validity period that does not fit the
+    holder's age at issue, is a warning, not a rejection (codes change; cards are reissued)."""
     number = number.strip().upper()
     if len(number) == 15 and number.isdigit():
-        return Verification("cn-resident-id", "invalid", {"eighteen_characters": False},
+        return Verification(DocumentType.CN_RESIDENT_ID, Verdict.INVALID,
+                            {"eighteen_characters": False},
                             ("a 15-digit number is not a resident card number",))
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit()
                                                               or number[17] == "X"):
-        return Verification(None, "unreadable", {"layout": False})
+        return Verification(None, Verdict.UNREADABLE, {"layout": False})
     try:
         born: date | None = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
@@ -194,7 +223,12 @@ def verify_cn_id(number: str, today: date) -> Verification:
         "check_character": cn_id_check_char(number[:17]) == number[17],
         "birth_date_real": born is not None and born <= today,
     }
+    if valid_until is not None:
+        checks["not_expired"] = valid_until >= today
     warnings = () if number[:2] in CN_PROVINCE_CODES else (
         f"address code {number[:2]}xxxx is not a known province",)
-    return Verification("cn-resident-id", verdict_of(checks), checks, warnings, "CHN", number)
+    if valid_from is not None and born is not None:
+        warnings += _validity_warnings(born, valid_from, valid_until)
+    return Verification(DocumentType.CN_RESIDENT_ID, verdict_of(checks), checks, warnings, "CHN",
+                        number, valid_until)
 

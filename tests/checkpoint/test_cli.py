@@ -64,3 +64,13 @@ def test_verify_document_prints_each_check_and_never_the_number(capsys):
     out = capsys.readouterr().out
     assert out.startswith("verdict: invalid") and "FAIL  the number matches its check" in out
     assert "110105" not in out
+
+
+def test_verify_document_checks_a_cards_validity_period(capsys):
+    assert main(["verify-document", "--cn-id", "11010519491231002X", "--valid-from", "2010-01-10",
+                 "--valid-until", "2020-01-10", "--date", "2026-12-01", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert (out["verdict"], out["failed_checks"], out["expiry"]) == (
+        "expired", ["not_expired"], "2020-01-10")
+    assert out["warnings"] == ["validity period 10 years does not match the holder's age at "
+                               "issue (long-term)"]

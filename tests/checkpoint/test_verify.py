@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checkpoint.verify import (cn_id_check_char, icao_check_digit, mrz_date, verdict_of,
-                               verify_cn_id, verify_mrz)
+from checkpoint.verify import (cn_card_validity_years, cn_id_check_char, icao_check_digit,
+                               mrz_date, verdict_of, verify_cn_id, verify_mrz)
 
 # ICAO Doc 9303 specimens (Utopia, Anna Maria Eriksson, expiring 2012-04-15)
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -172,3 +172,30 @@ def test_an_unknown_address_code_is_a_warning_only():
 def test_cn_check_character_catches_every_single_digit_substitution(first, i, data):
     other = data.draw(st.sampled_from([d for d in "0123456789" if d != first[i]]))
     assert cn_id_check_char(first) != cn_id_check_char(first[:i] + other + first[i + 1:])
+
+
+@pytest.mark.parametrize(("age", "years"), [(0, 5), (15, 5), (16, 10), (25, 10), (26, 20),
+                                            (45, 20), (46, None), (90, None)])
+def test_card_validity_by_age_at_issue(age, years):
+    assert cn_card_validity_years(age) == years
+
+
+def test_validity_period_that_fits_the_age_gives_no_warning():
+    # born 1949-12-31; issued 2010-01-10 at 60: long-term
+    v = verify_cn_id("11010519491231002X", TODAY, valid_from=date(2010, 1, 10))
+    assert v.verdict == "valid" and v.warnings == () and v.expiry is None
+
+
+def test_validity_period_that_does_not_fit_is_a_warning_and_expiry_is_checked():
+    v = verify_cn_id("11010519491231002X", TODAY, valid_from=date(2010, 1, 10),
+                     valid_until=date(2020, 1, 10))
+    assert v.verdict == "expired" and v.failed == ["not_expired"]
+    assert v.warnings == ("validity period 10 years does not match the holder's age at issue "
+                          "(long-term)",)
+
+
+def test_a_card_still_valid():
+    first = "11010520100101003"                               # born 2010-01-01
+    number = first + cn_id_check_char(first)
+    v = verify_cn_id(number, TODAY, valid_from=date(2024, 3, 1), valid_until=date(2029, 3, 1))
+    assert v.verdict == "valid" and v.warnings == () and v.expiry == date(2029, 3, 1)
