@@ -106,11 +106,12 @@ def _date(text: str) -> date:
 
 
 def _verify_document(args: argparse.Namespace) -> int:
-    """Verify typed-in document data on the box; the number itself is never printed."""
-    from checkpoint.verify import CHECK_REASONS, verify_cn_id, verify_mrz
+    """Verify typed-in document data on the box (look-alikes in the MRZ's letter-only and
+    digit-only fields put right, as O typed for 0); the number itself is never printed."""
+    from checkpoint.verify import CHECK_REASONS, correct_mrz, verify_cn_id, verify_mrz
 
     today = args.date or datetime.now(timezone.utc).date()
-    v = (verify_mrz(args.mrz, today) if args.mrz else
+    v = (verify_mrz(correct_mrz(args.mrz), today) if args.mrz else
          verify_cn_id(args.cn_id, today, valid_from=args.valid_from, valid_until=args.valid_until))
     if args.json:
         print(json.dumps({"verdict": v.verdict, "document_type": v.document_type,

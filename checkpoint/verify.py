@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from checkpoint.wire.edge import DocumentType, Verdict
+from checkpoint.wire.plates import partners
 
 MRZ_CHARS = re.compile(r"^[A-Z0-9<]+$")
 #: Line count and length of each ICAO 9303 layout.
@@ -232,3 +233,52 @@ def verify_cn_id(number: str, today: date, *, valid_from: date | None = None,
     return Verification(DocumentType.CN_RESIDENT_ID, verdict_of(checks), checks, warnings, "CHN",
                         number, valid_until)
 
+
+
+# ------------------------------------------------------------------ correcting an OCR read
+
+#: Each layout's fields: (line, start, end, kind). ``alpha`` holds letters and fillers,
+#: ``digits`` digits (dates), ``check`` one check digit, ``any`` letters or digits.
+FIELDS: dict[DocumentType, tuple[tuple[int, int, int, str], ...]] = {
+    DocumentType.ICAO_TD3: (
+        (0, 0, 44, "alpha"), (1, 0, 9, "any"), (1, 9, 10, "check"), (1, 10, 13, "alpha"),
+        (1, 13, 19, "digits"), (1, 19, 20, "check"), (1, 20, 21, "alpha"), (1, 21, 27, "digits"),
+        (1, 27, 28, "check"), (1, 28, 42, "any"), (1, 42, 44, "check")),
+    DocumentType.ICAO_TD2: (
+        (0, 0, 36, "alpha"), (1, 0, 9, "any"), (1, 9, 10, "check"), (1, 10, 13, "alpha"),
+        (1, 13, 19, "digits"), (1, 19, 20, "check"), (1, 20, 21, "alpha"), (1, 21, 27, "digits"),
+        (1, 27, 28, "check"), (1, 28, 35, "any"), (1, 35, 36, "check")),
+    DocumentType.ICAO_TD1: (
+        (0, 0, 5, "alpha"), (0, 5, 14, "any"), (0, 14, 15, "check"), (0, 15, 30, "any"),
+        (1, 0, 6, "digits"), (1, 6, 7, "check"), (1, 7, 8, "alpha"), (1, 8, 14, "digits"),
+        (1, 14, 15, "check"), (1, 15, 18, "alpha"), (1, 18, 29, "any"), (1, 29, 30, "check"),
+        (2, 0, 30, "alpha")),
+}
+def _as_kind(char: str, kind: str) -> str:
+    """A look-alike swapped for what the field can hold (``partners``: the plates' table of
+    look-alikes, which OCR-B shares)."""
+    if kind in ("digits", "check") and char.isalpha():
+        return next((p for p in partners(char) if p.isdigit()), char)
+    if kind == "alpha" and char.isdigit():
+        return partners(char)[:1] or char
+    return char
+
+
+def correct_mrz(lines: list[str]) -> list[str]:
+    """An OCR read of a machine-readable zone with each character made to fit its field:
+    letters in digit fields and digits in letter fields swapped for their look-alikes. Lines
+    that are no layout come back only cleaned (verification says so).
+
+    Letter-or-digit fields (the document number) are not guessed from their check digit: the
+    composite weighs the number's characters as its own digit does, so it adds nothing, and one
+    check digit passes a wrong look-alike swap one time in ten; a wrong number that passes would
+    tag the wrong person. Choosing among such swaps needs the recogniser's own alternatives."""
+    lines = [line.strip().replace(" ", "").upper() for line in lines]
+    layout = layout_of(lines)
+    if layout is None:
+        return lines
+    chars = [list(line) for line in lines]
+    for row, start, end, kind in FIELDS[layout]:
+        for i in range(start, end):
+            chars[row][i] = _as_kind(chars[row][i], kind)
+    return ["".join(line) for line in chars]

@@ -74,3 +74,10 @@ def test_verify_document_checks_a_cards_validity_period(capsys):
         "expired", ["not_expired"], "2020-01-10")
     assert out["warnings"] == ["validity period 10 years does not match the holder's age at "
                                "issue (long-term)"]
+
+
+def test_verify_document_puts_typed_look_alikes_right(capsys):
+    mrz = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+           "L898902C36UTO74O8122F12O4159ZE184226B<<<<<1O"]       # O typed for 0 in digit fields
+    assert main(["verify-document", "--mrz", *mrz, "--date", "2010-01-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "valid"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checkpoint.verify import (cn_card_validity_years, cn_id_check_char, icao_check_digit,
-                               mrz_date, verdict_of, verify_cn_id, verify_mrz)
+from checkpoint.verify import (cn_card_validity_years, cn_id_check_char, correct_mrz,
+                               icao_check_digit, mrz_date, verdict_of, verify_cn_id, verify_mrz)
 
 # ICAO Doc 9303 specimens (Utopia, Anna Maria Eriksson, expiring 2012-04-15)
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -199,3 +199,29 @@ def test_a_card_still_valid():
     number = first + cn_id_check_char(first)
     v = verify_cn_id(number, TODAY, valid_from=date(2024, 3, 1), valid_until=date(2029, 3, 1))
     assert v.verdict == "valid" and v.warnings == () and v.expiry == date(2029, 3, 1)
+
+
+# ------------------------------------------------------------------------- correcting a read
+
+@pytest.mark.parametrize("lines", [TD3, TD2, TD1, TD1_LONG])
+def test_a_right_read_is_left_alone(lines):
+    assert correct_mrz(lines) == lines
+
+
+def test_look_alikes_are_swapped_for_what_each_field_holds():
+    read = ["P<UT0ERIKSS0N<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",     # digits in letter fields
+            "L898902C36UT074O8I22F12O4I59ZE184226B<<<<<IO"]     # letters in digit fields
+    assert correct_mrz(read) == TD3
+    assert verify_mrz(correct_mrz(read), BEFORE_EXPIRY).verdict == "valid"
+
+
+def test_a_document_number_is_not_guessed_from_its_check_digit():
+    # LB98902C3: three look-alike swaps (B→8, 8→B, 2→Z) each pass the number's check digit
+    # and the composite; none is chosen, and verification rejects the read
+    read = _replace(TD3, 1, 1, "B")
+    assert correct_mrz(read) == read
+    assert verify_mrz(read, BEFORE_EXPIRY).verdict == "invalid"
+
+
+def test_lines_of_no_layout_come_back_cleaned_only():
+    assert correct_mrz([" p<uto 123 "]) == ["P<UTO123"]
