@@ -78,6 +78,15 @@ def one_row(crop: np.ndarray) -> np.ndarray:
     return np.hstack([top, bottom])
 
 
+def as_line(crop: np.ndarray, two_rows_below: float | None) -> np.ndarray:
+    """The crop as a one-line recogniser reads it: a crop narrower than ``two_rows_below`` x its
+    height is a two-row plate, laid out by ``one_row``; None: every crop is one row."""
+    h, w = crop.shape[:2]
+    if two_rows_below is not None and w < two_rows_below * h:
+        return one_row(crop)
+    return crop
+
+
 def reframe(crop: np.ndarray, margins: tuple[float, float, float, float]) -> np.ndarray:
     """The crop seen through a window moved by ``margins`` (see ``VIEWS``), at the crop's size;
     beyond the crop its edge pixels repeat."""
@@ -266,10 +275,7 @@ class CtcRecogniser:
 
     def _line(self, crop: np.ndarray) -> np.ndarray:
         """The crop as the model reads it: a two-row plate as one line, where the model can."""
-        h, w = crop.shape[:2]
-        if self.two_rows_below is not None and w < self.two_rows_below * h:
-            return one_row(crop)
-        return crop
+        return as_line(crop, self.two_rows_below)
 
     def _view_batch(self, crops: list[np.ndarray], width: int) -> np.ndarray:
         return np.stack([prepare_crop(reframe(crop, m) if any(m) else crop, width)

@@ -118,6 +118,11 @@ def _document_number(number: str, digit: str, optional: str) -> tuple[str, str, 
     return number + rest[:-1], number + rest[:-1], rest[-1]
 
 
+def clean_lines(lines: list[str]) -> list[str]:
+    """MRZ lines as read or typed: spaces gone, upper case."""
+    return [line.strip().replace(" ", "").upper() for line in lines]
+
+
 def layout_of(lines: list[str]) -> DocumentType | None:
     """Which ICAO layout the lines have, by count and length; None for none."""
     for name, (count, length) in LAYOUTS.items():
@@ -128,7 +133,7 @@ def layout_of(lines: list[str]) -> DocumentType | None:
 
 def verify_mrz(lines: list[str], today: date) -> Verification:
     """Verify a TD1, TD2 or TD3 machine-readable zone (lines as read, spaces removed)."""
-    lines = [line.strip().replace(" ", "").upper() for line in lines]
+    lines = clean_lines(lines)
     layout = layout_of(lines)
     if layout is None or not all(MRZ_CHARS.match(line) for line in lines):
         return Verification(None, Verdict.UNREADABLE, {"layout": False})
@@ -234,7 +239,6 @@ def verify_cn_id(number: str, today: date, *, valid_from: date | None = None,
                         number, valid_until)
 
 
-
 # ------------------------------------------------------------------ correcting an OCR read
 
 #: Each layout's fields: (line, start, end, kind). ``alpha`` holds letters and fillers,
@@ -254,6 +258,8 @@ FIELDS: dict[DocumentType, tuple[tuple[int, int, int, str], ...]] = {
         (1, 14, 15, "check"), (1, 15, 18, "alpha"), (1, 18, 29, "any"), (1, 29, 30, "check"),
         (2, 0, 30, "alpha")),
 }
+
+
 def _as_kind(char: str, kind: str) -> str:
     """A look-alike swapped for what the field can hold (``partners``: the plates' table of
     look-alikes, which OCR-B shares)."""
@@ -273,7 +279,7 @@ def correct_mrz(lines: list[str]) -> list[str]:
     composite weighs the number's characters as its own digit does, so it adds nothing, and one
     check digit passes a wrong look-alike swap one time in ten; a wrong number that passes would
     tag the wrong person. Choosing among such swaps needs the recogniser's own alternatives."""
-    lines = [line.strip().replace(" ", "").upper() for line in lines]
+    lines = clean_lines(lines)
     layout = layout_of(lines)
     if layout is None:
         return lines

@@ -165,8 +165,7 @@ def _red(plate: CnPlate, i: int) -> bool:
     """Characters printed in red: 警, 使, a military plate's opening, an armed-police WJ."""
     char = plate.text[i]
     kind = cn_plate_type(plate.text)
-    return (char in "警使" or (kind == "military" and i < 2)
-            or (kind == "armed-police" and i < 2))
+    return char in "警使" or (kind in ("military", "armed-police") and i < 2)
 
 
 def _field(rng: np.random.Generator, plate: CnPlate, h: int, w: int) -> np.ndarray:

@@ -267,13 +267,14 @@ class Tally:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _province(label: str) -> str:
+def province_of(label: str) -> str:
     """The label's province character; OTHER for a plate that names none (使, WJ, military)."""
     first = label[:1]
     return first if first and first in CN_PROVINCES else OTHER
 
 
-def _plate_type(label: str) -> str:
+def type_of(label: str) -> str:
+    """The label's CN plate type (``cn_plate_type``); OTHER for a text that is none."""
     return cn_plate_type(label) or OTHER
 
 
@@ -554,6 +555,6 @@ def evaluate(folder: Path, reader: PlateReader | CropReader, *, limit: int | Non
         dataset=folder.resolve().name, folder=str(folder), reader=type(reader).__name__,
         mode="crop" if crop else "scene", overall=_figures(images, plates, scene=scene),
         by_region=by_region, confusions=_confusions(plates), unreadable=unreadable,
-        seconds=perf_counter() - started, cn_by_province=_tallies(plates, _province),
-        cn_by_type=_tallies(plates, _plate_type), plates=plates, images_detail=images,
+        seconds=perf_counter() - started, cn_by_province=_tallies(plates, province_of),
+        cn_by_type=_tallies(plates, type_of), plates=plates, images_detail=images,
     )

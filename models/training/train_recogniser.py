@@ -35,20 +35,20 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from checkpoint.grammar import cn_plate_type
 from checkpoint.lab.cn_plates import CJK_FONTS, glyph
+from checkpoint.lab.evaluate import EMPTY, OTHER, province_of, type_of
 from checkpoint.read import to_plate_read
-from checkpoint.recognise import REC_HEIGHT, VIEWS, CtcRecogniser, one_row, prepare_crop
+from checkpoint.recognise import REC_HEIGHT, VIEWS, CtcRecogniser, as_line, prepare_crop
 from checkpoint.wire.plates import CN_PROVINCES
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR, WORK_DIR, data_root
 from models.training.recogniser import Exported, PlateCRNN
 from models.training.synth_plates import (CHARACTERS, TWO_ROWS_BELOW, jpeg, resize_camera,
                                           synth_batch)
+from models.training.synth_scenes import CN_SCENE_SET
 
-#: The real crops' folder name under the data root, and the real scenes'.
+#: The real crops' folder name under the data root (the real scenes' is ``CN_SCENE_SET``).
 CROP_SET = "lprnet-cn-crops"
-SCENE_SET = "ccpd-cn-scenes"
 NUM_CLASSES = len(CHARACTERS) + 2   # blank + characters + the trailing space CtcRecogniser adds
 _INDEX = {c: i + 1 for i, c in enumerate(CHARACTERS)}
 
@@ -235,16 +235,9 @@ def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.0
     return jpeg(rng, out, 0.3, 40, 95)
 
 
-def as_line(crop: np.ndarray) -> np.ndarray:
-    """A crop as the recogniser reads it: two-row plates through ``one_row``, as the model's
-    metadata (``two_rows_below``) tells ``CtcRecogniser`` to."""
-    h, w = crop.shape[:2]
-    return one_row(crop) if w < TWO_ROWS_BELOW * h else crop
-
-
 def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
     """Exactly what ``CtcRecogniser`` feeds the model: height 48, padded to the widest crop."""
-    crops = [as_line(c) for c in crops]
+    crops = [as_line(c, TWO_ROWS_BELOW) for c in crops]
     ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
     width = int(np.ceil(REC_HEIGHT * max(ratio, 1.0)))
     return torch.from_numpy(np.stack([prepare_crop(c, width) for c in crops]))
@@ -326,11 +319,11 @@ def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int =
         groups: dict[str, dict[str, list[bool]]] = {"by_province": {}, "by_type": {}}
         confusions: dict[str, int] = {}
         for text, ok, reading in zip(texts, right, readings):
-            first = text[0] if text[0] in CN_PROVINCES else "other"
+            first = province_of(text)
             groups["by_province"].setdefault(first, []).append(ok)
-            groups["by_type"].setdefault(cn_plate_type(text) or "other", []).append(ok)
-            read_first = reading.text[:1] or "∅"
-            if first != "other" and read_first != text[0]:
+            groups["by_type"].setdefault(type_of(text), []).append(ok)
+            read_first = reading.text[:1] or EMPTY
+            if first != OTHER and read_first != text[0]:
                 key = f"{text[0]}→{read_first}"
                 confusions[key] = confusions.get(key, 0) + 1
         for name, group in groups.items():
@@ -407,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     train_idx, test_idx = SPLITS[args.split](len(real))
     assert not set(train_idx) & set(test_idx), "training and test crops overlap"
     # the real scenes' plates, cut at their boxes: every other one by name tuned on, as the crops
-    scenes_dir = data.parent / SCENE_SET
+    scenes_dir = data.parent / CN_SCENE_SET
     scene, scene_texts, scene_names = load_scene_plates(scenes_dir) if scenes_dir.is_dir() \
         else ([], [], [])
     scene_train, scene_test = SPLITS["alternate"](len(scene))
