@@ -12,6 +12,7 @@ framing cuts or crowds another reads whole.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,7 +24,10 @@ from checkpoint.onnx_models import ModelError, bundled_model, session
 
 DEFAULT_REC_MODEL = "PP-OCRv6_rec_small.onnx"
 REC_HEIGHT = 48
-MIN_WIDTH_RATIO = 1.0  # no padding beyond the crop: measured as accurate on plates, and faster
+#: Crops narrower than this width / height ratio are padded to it. PP-OCR reads best unpadded; a
+#: model trained on padded batches names its own ratio in its metadata (``min_width_ratio``),
+#: so that it reads crops framed as it was trained.
+MIN_WIDTH_RATIO = 1.0
 #: The framings of a multi-view read, first the crop as found: (left, top, right, bottom) margins
 #: as shares of the crop's width and height, positive inward.
 VIEWS: tuple[tuple[float, float, float, float], ...] = (
@@ -114,8 +118,12 @@ class PlateVocabulary:
     starts: np.ndarray         # where each output class's run begins in ``order``
 
     @classmethod
-    def from_charset(cls, charset: list[str]) -> PlateVocabulary:
-        from checkpoint.wire.plates import normalise
+    def from_charset(cls, charset: list[str],
+                     normalise: Callable[[str], str] | None = None) -> PlateVocabulary:
+        """``normalise`` maps a model character to the one it reads as ("" or several: none);
+        default: a plate's (``checkpoint.wire.plates.normalise``)."""
+        if normalise is None:
+            from checkpoint.wire.plates import normalise
 
         plate_chars = sorted({n for n in (normalise(c) for c in charset[1:]) if len(n) == 1})
         index = {c: i + 2 for i, c in enumerate(plate_chars)}
@@ -255,23 +263,30 @@ class CtcRecogniser:
     """CTC recognition (PP-OCR's or the project's model) on crops resized to height 48, batched
     by similar width; each crop read in the first ``views`` of ``VIEWS``. A model whose metadata
     names ``two_rows_below`` (a width / height ratio) was trained to read two-row plates as one
-    line: crops narrower than that are read through ``one_row``."""
+    line: crops narrower than that are read through ``one_row``; one that names
+    ``min_width_ratio`` is given crops padded to at least that ratio. ``alphabet`` maps each
+    model character to what it reads as (default: plate characters; see ``PlateVocabulary``);
+    each reading carries up to ``alternatives`` next-best texts."""
 
     def __init__(self, model: str | Path | None = None, *, threads: int = 1,
-                 batch_size: int = 8, views: int = 1) -> None:
+                 batch_size: int = 8, views: int = 1,
+                 alphabet: Callable[[str], str] | None = None, alternatives: int = 3) -> None:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1 to {len(VIEWS)}, not {views}")
         path = model or bundled_model(DEFAULT_REC_MODEL)
         self._session = session(path, threads)
         self._input = self._session.get_inputs()[0].name
-        characters = self._session.get_modelmeta().custom_metadata_map.get("character")
+        meta = self._session.get_modelmeta().custom_metadata_map
+        characters = meta.get("character")
         if not characters:
             raise ModelError(f"model {path} has no 'character' list in its metadata")
-        self.vocab = PlateVocabulary.from_charset(["<blank>", *characters.splitlines(), " "])
-        two_rows = self._session.get_modelmeta().custom_metadata_map.get("two_rows_below")
-        self.two_rows_below = float(two_rows) if two_rows else None
+        self.vocab = PlateVocabulary.from_charset(["<blank>", *characters.splitlines(), " "],
+                                                  alphabet)
+        self.two_rows_below = float(meta["two_rows_below"]) if meta.get("two_rows_below") else None
+        self.min_width_ratio = float(meta.get("min_width_ratio") or MIN_WIDTH_RATIO)
         self.batch_size = batch_size
         self.views = VIEWS[:views]
+        self.alternatives = alternatives
 
     def _line(self, crop: np.ndarray) -> np.ndarray:
         """The crop as the model reads it: a two-row plate as one line, where the model can."""
@@ -288,10 +303,11 @@ class CtcRecogniser:
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in idx)
-            width = int(np.ceil(REC_HEIGHT * max(ratio, MIN_WIDTH_RATIO)))
+            width = int(np.ceil(REC_HEIGHT * max(ratio, self.min_width_ratio)))
             batch = self._view_batch([crops[i] for i in idx], width)
             probs = self._session.run(None, {self._input: batch})[0]
             for i, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
-                results[i] = (ctc_decode(p[0], self.vocab) if len(self.views) == 1
-                              else best_of_views(self.vocab.fold(p), self.vocab))
+                results[i] = (ctc_decode(p[0], self.vocab, self.alternatives)
+                              if len(self.views) == 1 else
+                              best_of_views(self.vocab.fold(p), self.vocab, self.alternatives))
         return [r for r in results if r is not None]

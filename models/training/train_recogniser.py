@@ -43,8 +43,8 @@ from checkpoint.wire.plates import CN_PROVINCES
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR, WORK_DIR, data_root
 from models.training.recogniser import Exported, PlateCRNN
-from models.training.synth_plates import (CHARACTERS, TWO_ROWS_BELOW, jpeg, resize_camera,
-                                          synth_batch)
+from models.training.synth_plates import (CHARACTERS, MIN_WIDTH_RATIO, TWO_ROWS_BELOW, jpeg,
+                                          resize_camera, synth_batch)
 from models.training.synth_scenes import CN_SCENE_SET
 
 #: The real crops' folder name under the data root (the real scenes' is ``CN_SCENE_SET``).
@@ -236,10 +236,11 @@ def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.0
 
 
 def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
-    """Exactly what ``CtcRecogniser`` feeds the model: height 48, padded to the widest crop."""
+    """Exactly what ``CtcRecogniser`` feeds the model: height 48, padded to the widest crop and
+    at least to ``MIN_WIDTH_RATIO``."""
     crops = [as_line(c, TWO_ROWS_BELOW) for c in crops]
     ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
-    width = int(np.ceil(REC_HEIGHT * max(ratio, 1.0)))
+    width = int(np.ceil(REC_HEIGHT * max(ratio, MIN_WIDTH_RATIO)))
     return torch.from_numpy(np.stack([prepare_crop(c, width) for c in crops]))
 
 
@@ -250,8 +251,12 @@ def to_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
 
 # ------------------------------------------------------------------------------------ training
 
-def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str) -> float:
-    """``steps`` AdamW steps with a one-cycle schedule; returns the seconds taken."""
+def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str, *,
+                batch_fn: Callable[[list[np.ndarray]], torch.Tensor] = to_batch,
+                targets_fn: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]] = to_targets
+                ) -> float:
+    """``steps`` AdamW steps with a one-cycle schedule; returns the seconds taken. ``batch_fn``
+    and ``targets_fn`` turn crops and texts into tensors (default: this recogniser's)."""
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
@@ -261,8 +266,8 @@ def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str) 
     avg = None
     for _ in bar:
         crops, texts = next_batch()
-        x = to_batch(crops)
-        targets, lengths = to_targets(texts)
+        x = batch_fn(crops)
+        targets, lengths = targets_fn(texts)
         logp = model(x).log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
         inputs = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
         loss = ctc(logp, targets, inputs, lengths)
@@ -353,8 +358,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--seed", type=int, default=0, help="seed for torch, numpy and the renderer")
-    p.add_argument("--synth-train", type=int, default=40000, help="synthetic crops to pre-render")
-    p.add_argument("--pretrain-steps", type=int, default=7000)
+    p.add_argument("--synth-train", type=int, default=160000, help="synthetic crops to pre-render")
+    p.add_argument("--pretrain-steps", type=int, default=10000)
     p.add_argument("--finetune-steps", type=int, default=3500)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate, pre-training")
@@ -423,7 +428,8 @@ def main(argv: list[str] | None = None) -> None:
             args.pretrained.parent.mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), args.pretrained)
 
-    metadata = {"character": "\n".join(CHARACTERS), "two_rows_below": str(TWO_ROWS_BELOW)}
+    metadata = {"character": "\n".join(CHARACTERS), "two_rows_below": str(TWO_ROWS_BELOW),
+                "min_width_ratio": str(MIN_WIDTH_RATIO)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pre_path = args.out.with_suffix(".pretrained.onnx")
     export(model, pre_path, metadata)
