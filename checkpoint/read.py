@@ -157,6 +157,14 @@ class OnnxPlateReader:
         self.whole = whole
         self.whole_regions = whole_regions
 
+    def found(self, image: np.ndarray, region: str | None, *,
+              scale: float | None = None) -> list[np.ndarray]:
+        """The corners of every plate or line that ``read`` would read (the lab tells plates
+        never found from plates found but read wrongly or not at all)."""
+        detector = self.whole if region in self.whole_regions else self.detector
+        return [d.corners for d in detector.detect(image, scale)
+                if _plate_shaped(d.corners, self.min_height)]
+
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
         detector = self.whole if region in self.whole_regions else self.detector

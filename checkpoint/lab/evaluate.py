@@ -13,14 +13,17 @@ lies inside the labelled box; the plate's best read is its most confident such c
 that belongs to no labelled plate is a false plate.
 
 A read is correct only when its text equals the normalised label exactly; the box only says which
-label to compare it with. A scene set's wrong plates are split into those no read was tied to (not
-found) and those read wrongly (misread), as the two call for different fixes. CN plates are also
+label to compare it with. A scene set's wrong plates are split into those the reader's detector
+never found (not found) and those it found but read wrongly or not at all (misread; a found plate
+whose read the grammar or the confidence floor dropped is counted apart), as the two call for
+different fixes. CN plates are also
 counted per province character and per plate type, since one mixed figure hides a weak province
 or a rare type.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import statistics
 import sys
 import unicodedata
@@ -167,6 +170,21 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     return inter / union if union > 0 else 0.0
 
 
+def _corners_box(corners: np.ndarray) -> tuple[float, float, float, float]:
+    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def _covers(found: tuple[float, float, float, float], box: tuple[float, float, float, float]
+            ) -> bool:
+    """Does a detection (x0, y0, x1, y1) stand for the labelled ``box`` (x, y, w, h), as a read
+    does in ``belongs``?"""
+    label = _xyxy(box)
+    cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
+    return (label[0] <= cx <= label[2] and label[1] <= cy <= label[3]) or \
+        _iou(found, label) >= MIN_IOU
+
+
 def belongs(read: PlateRead, box: tuple[float, float, float, float]) -> bool:
     """Is ``read`` a candidate for the labelled ``box`` (x, y, w, h)?"""
     label = _xyxy(box)
@@ -188,6 +206,7 @@ class PlateResult:
     read: str | None                # best read's text; None when nothing was read
     confidence: float | None
     detected: bool                  # a read was tied to it (box plates); a read exists (boxless)
+    found: bool | None = None       # scene sets: the reader's detector covered its box
 
     @property
     def correct(self) -> bool:
@@ -219,8 +238,9 @@ class Figures:
     boxes: int = 0
     correct: int = 0
     misses: int = 0                   # plates, labelled or not, that got no read
-    not_found: int | None = None      # scene sets only: labelled plates no read was tied to
-    misread: int | None = None        # scene sets only: labelled plates read wrongly
+    not_found: int | None = None      # scene sets only: labelled plates the detector missed
+    misread: int | None = None        # scene sets only: found, but read wrongly or not at all
+    found_unread: int | None = None   # of the misread: found, but no read kept (grammar, confidence)
     false_plates: int | None = None   # scene sets only
     plate_accuracy: float | None = None
     char_accuracy: float | None = None
@@ -236,7 +256,8 @@ def _figures(images: list[ImageResult], plates: list[PlateResult], *, scene: boo
     texts = [p for p in plates if p.label is not None]
     boxes = [p for p in plates if p.has_box]
     false_plates = sum(i.false_plates for i in images)
-    not_found = sum(p.read is None for p in texts)
+    not_found = sum(p.read is None and not p.found for p in texts)
+    found_unread = sum(p.read is None and bool(p.found) for p in texts)
     return Figures(
         images=len(images),
         plates=len(plates),
@@ -246,6 +267,7 @@ def _figures(images: list[ImageResult], plates: list[PlateResult], *, scene: boo
         misses=sum(p.read is None for p in plates),
         not_found=not_found if scene else None,
         misread=len(texts) - sum(p.correct for p in texts) - not_found if scene else None,
+        found_unread=found_unread if scene else None,
         false_plates=false_plates if scene else None,
         plate_accuracy=sum(p.correct for p in texts) / len(texts) if texts else None,
         char_accuracy=statistics.fmean(p.char_score for p in texts) if texts else None,
@@ -434,7 +456,8 @@ class EvalReport:
             lines.append(f"recall: {sum(p.detected for p in self.plates if p.has_box)}/{o.boxes} "
                          "labelled boxes got a read")
         if self.mode == "scene" and o.plates_with_text:
-            lines.append(f"missed: {o.not_found} not found, {o.misread} found but misread")
+            lines.append(f"missed: {o.not_found} not found, {o.misread} found but misread "
+                         f"({o.found_unread} of them with no read kept)")
         if self.mode == "scene":
             lines.append(f"false plates: {o.false_plates} over {o.images} images")
         if self.confusions:
@@ -539,6 +562,11 @@ def evaluate(folder: Path, reader: PlateReader | CropReader, *, limit: int | Non
             reads = [r for r in reader.read(frame, item.region) if r.confidence >= min_confidence]
             seconds = perf_counter() - t0
             results, false_plates = _read_scene(item, reads)
+            if any(p.read is None and p.has_box for p in results) and hasattr(reader, "found"):
+                boxes = [_corners_box(c) for c in reader.found(frame, item.region)]
+                results = [dataclasses.replace(p, found=any(_covers(b, box) for b in boxes))
+                           if p.read is None and box is not None else p
+                           for p, box in zip(results, (q.box for q in item.plates))]
             plates.extend(results)
             images.append(ImageResult(item.image, item.region, seconds, len(reads), false_plates))
     if progress:

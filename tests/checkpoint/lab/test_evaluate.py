@@ -272,7 +272,7 @@ def test_scene_set_splits_not_found_from_misread(tmp_path):
     data = report.to_json_dict()
     assert (data["not_found"], data["misread"]) == (1, 1)
     assert (data["by_region"]["eu"]["not_found"], data["by_region"]["eu"]["misread"]) == (1, 1)
-    assert "missed: 1 not found, 1 found but misread" in report.render()
+    assert "missed: 1 not found, 1 found but misread (0 of them" in report.render()
 
 
 def test_belongs_by_iou_or_centre():
@@ -530,3 +530,17 @@ def test_rapidocr_on_real_cn_crops():
     assert report.plate_accuracy <= report.char_accuracy
     assert set(report.by_region) == {"cn"}
     assert report.ms_per_image > 0
+
+
+def test_a_plate_found_but_left_unread_counts_as_misread_not_as_not_found(tmp_path):
+    folder, reader = scene_set(tmp_path)
+    plain = evaluate(folder, reader, progress=False).overall   # no detector to ask: not found
+    assert (plain.not_found, plain.misread, plain.found_unread) == (1, 1, 0)
+    # the detector saw s2's plate, and the read was dropped (by the grammar, say)
+    reader.found = lambda image, region, scale=None: [
+        np.array([[2, 2], [48, 2], [48, 18], [2, 18]], np.float32)]
+    report = evaluate(folder, reader, progress=False)
+    o = report.overall
+    assert (o.not_found, o.misread, o.found_unread) == (0, 2, 1)
+    assert "missed: 0 not found, 2 found but misread (1 of them with no read kept)" in \
+        report.render()
