@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from checkpoint.wire.base import validation_problems
 from checkpoint.wire.edge import DocumentType
 from checkpoint.wire.plates import normalise, spell
-from checkpoint.wire.pseudonym import PseudonymError, PseudonymKey, load_key, subject_tag
+from checkpoint.wire.pseudonym import (PseudonymError, PseudonymKey, load_key, load_previous_keys,
+                                       subject_tag)
 from stream.match import compile_pattern
 from stream.wire import WatchlistEntry
 
@@ -111,11 +112,14 @@ def entry_from_row(row: Mapping[str, str], created_by: str,
         raise ValueError("; ".join(validation_problems(exc, root="row"))) from None
 
 
-def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> ImportResult:
+def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None,
+              previous_keys: Sequence[PseudonymKey] | None = None) -> ImportResult:
     """Parse a watchlist CSV; good lines become entries, bad ones are reported, none is dropped.
 
     A file with a ``document_number`` column is tagged with ``key``, or with the key from the
-    environment (``checkpoint.wire.pseudonym.load_key``) when none is given."""
+    environment (``checkpoint.wire.pseudonym.load_key``) when none is given; during a key
+    rotation each person is tagged under every previous key too (``previous_keys``, else the
+    environment's ``load_previous_keys``), as its own entry ``<entry_id>@<key_id>``."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -123,9 +127,10 @@ def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> Im
         raise WatchlistFormatError(f"missing column(s) {', '.join(missing)}; header is {header}")
     if not {"plate", "pattern", "subject_tag", "document_number"} & set(header):
         raise WatchlistFormatError("needs a plate, pattern, subject_tag or document_number column")
-    if "document_number" in header and key is None:
+    if "document_number" in header:
         try:
-            key = load_key()
+            key = key or load_key()
+            previous_keys = load_previous_keys() if previous_keys is None else previous_keys
         except PseudonymError as exc:
             raise WatchlistFormatError(str(exc)) from None
     result = ImportResult()
@@ -137,14 +142,20 @@ def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None) -> Im
                                                       f"header has {len(header)}"))
             continue
         try:
-            entry = entry_from_row(row, created_by, key)
+            entries = [entry_from_row(row, created_by, key)]
+            if (row.get("document_number") or "").strip():
+                entries += [entry_from_row({**row, "entry_id": f"{row.get('entry_id')}@{k.key_id}"},
+                                           created_by, k)
+                            for k in previous_keys or () if k.key_id != key.key_id]
         except ValueError as exc:
             result.rejected.append(RejectedLine(line, str(exc)))
             continue
-        if entry.entry_id in seen:
+        clash = next((e.entry_id for e in entries if e.entry_id in seen), None)
+        if clash is not None:
             result.rejected.append(RejectedLine(
-                line, f"entry_id {entry.entry_id!r} already on line {seen[entry.entry_id]}"))
+                line, f"entry_id {clash!r} already on line {seen[clash]}"))
             continue
-        seen[entry.entry_id] = line
-        result.entries.append(entry)
+        for entry in entries:
+            seen[entry.entry_id] = line
+        result.entries.extend(entries)
     return result

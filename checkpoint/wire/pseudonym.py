@@ -66,3 +66,25 @@ def load_key(environ: dict[str, str] | None = None) -> PseudonymKey:
         raise PseudonymError("no pseudonymisation key: set KAKOU_ID_KEY_FILE to a file holding "
                              "a secret of at least 16 bytes (or KAKOU_ID_KEY)")
     return PseudonymKey(key_id, secret)
+
+
+def load_previous_keys(environ: dict[str, str] | None = None) -> list[PseudonymKey]:
+    """The keys boxes may still tag with while a new key rolls out: one file per key in the
+    folder ``KAKOU_ID_PREVIOUS_KEYS_DIR``, named by its key id. Person lists are tagged under
+    each of them as well as the current key, so no check is missed during a rotation."""
+    env = os.environ if environ is None else environ
+    folder = env.get("KAKOU_ID_PREVIOUS_KEYS_DIR")
+    if not folder:
+        return []
+    try:
+        files = sorted(p for p in Path(folder).iterdir() if p.is_file())
+    except OSError as exc:
+        raise PseudonymError(f"KAKOU_ID_PREVIOUS_KEYS_DIR {folder}: cannot read: "
+                             f"{exc.strerror}") from None
+    keys = []
+    for path in files:
+        secret = path.read_bytes().strip()
+        if len(secret) < 16:
+            raise PseudonymError(f"previous key {path.name}: a secret needs at least 16 bytes")
+        keys.append(PseudonymKey(path.name, secret))
+    return keys

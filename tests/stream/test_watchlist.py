@@ -123,3 +123,35 @@ def test_person_list_without_a_key_is_refused_as_a_whole(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(WatchlistFormatError, match="no pseudonymisation key"):
         parse_csv(PERSONS, created_by="t")
+
+
+def test_a_key_rotation_tags_each_person_under_every_key_and_both_keys_match():
+    from datetime import datetime, timezone
+
+    from checkpoint.wire.pseudonym import PseudonymKey, subject_tag
+    from stream.match import WatchlistIndex
+
+    old, new = PseudonymKey("k1", b"old-secret-0123456789"), PseudonymKey("k2", b"new-secret-0123456789")
+    entries = parse_csv(PERSONS, created_by="t", key=new, previous_keys=[old]).entries
+    assert [(e.entry_id, e.key_id) for e in entries] == [
+        ("p1", "k2"), ("p1@k1", "k1"), ("p2", "k2"), ("p2@k1", "k1")]
+    index = WatchlistIndex()
+    for entry in entries:
+        index.upsert(entry)
+    now = datetime.now(timezone.utc)
+    for key, expected in ((old, "p2@k1"), (new, "p2")):   # a box on either key still matches
+        tag = subject_tag("icao-td3", "L898902C3", key)
+        assert [m.entry.entry_id for m in index.match_subject(tag, key.key_id, now)] == [expected]
+    assert index.match_subject(subject_tag("icao-td3", "L898902C3", old), "k2", now) == []
+
+
+def test_previous_keys_come_from_a_folder_of_files_named_by_key_id(tmp_path):
+    from checkpoint.wire.pseudonym import PseudonymError, load_previous_keys
+
+    (tmp_path / "k1").write_bytes(b"old-secret-0123456789\n")
+    keys = load_previous_keys({"KAKOU_ID_PREVIOUS_KEYS_DIR": str(tmp_path)})
+    assert [(k.key_id, k.secret) for k in keys] == [("k1", b"old-secret-0123456789")]
+    assert load_previous_keys({}) == []
+    (tmp_path / "k0").write_bytes(b"short")
+    with pytest.raises(PseudonymError, match="k0"):
+        load_previous_keys({"KAKOU_ID_PREVIOUS_KEYS_DIR": str(tmp_path)})
