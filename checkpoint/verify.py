@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from checkpoint.cn_regions import ADDRESS_CODES
 from checkpoint.wire.edge import DocumentType, Verdict
 from checkpoint.wire.plates import partners
 
@@ -206,13 +207,23 @@ def _validity_warnings(born: date, valid_from: date, valid_until: date | None) -
     return (f"validity period {got} does not match the holder's age at issue ({want})",)
 
 
+def _address_warnings(code: str) -> tuple[str, ...]:
+    if code[:2] not in CN_PROVINCE_CODES:
+        return (f"address code {code[:2]}xxxx is not a known province",)
+    if code not in ADDRESS_CODES:
+        return (f"address code {code[:4]}xx is not in the current GB/T 2260 table (retired "
+                "since the card was issued, or misread)",)
+    return ()
+
+
 def verify_cn_id(number: str, today: date, *, valid_from: date | None = None,
                  valid_until: date | None = None) -> Verification:
     """Verify a PRC resident identity card number (GB 11643: 18 characters) and, when given,
     the card's validity period (``valid_until`` None with ``valid_from``: long-term). A 15-digit
     number is an old format no card carries any more: it is rejected as a card number. An
-    address code outside the known provinces, or a validity period that does not fit the
-    holder's age at issue, is a warning, not a rejection (codes change; cards are reissued)."""
+    address code outside the known provinces or the current GB/T 2260 table, or a validity
+    period that does not fit the holder's age at issue, is a warning, not a rejection (codes
+    are retired while cards keep them; cards are reissued)."""
     number = number.strip().upper()
     if len(number) == 15 and number.isdigit():
         return Verification(DocumentType.CN_RESIDENT_ID, Verdict.INVALID,
@@ -231,8 +242,7 @@ def verify_cn_id(number: str, today: date, *, valid_from: date | None = None,
     }
     if valid_until is not None:
         checks["not_expired"] = valid_until >= today
-    warnings = () if number[:2] in CN_PROVINCE_CODES else (
-        f"address code {number[:2]}xxxx is not a known province",)
+    warnings = _address_warnings(number[:6])
     if valid_from is not None and born is not None:
         warnings += _validity_warnings(born, valid_from, valid_until)
     return Verification(DocumentType.CN_RESIDENT_ID, verdict_of(checks), checks, warnings, "CHN",

@@ -130,13 +130,23 @@ def test_verdict_of():
 TODAY = date(2026, 12, 1)
 
 
-@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014",
-                                    "11010519491231002x"])
-def test_gb11643_specimens_are_valid(number):
+@pytest.mark.parametrize(("number", "warnings"), [
+    ("11010519491231002X", ()), ("11010519491231002x", ()),
+    # Chaoyang county, Shantou: retired in 2003, so a warning, and still a valid card number
+    ("440524188001010014", ("address code 4405xx is not in the current GB/T 2260 table "
+                            "(retired since the card was issued, or misread)",))])
+def test_gb11643_specimens_are_valid(number, warnings):
     v = verify_cn_id(number, TODAY)
     assert (v.document_type, v.verdict, v.issuing_state, v.warnings) == (
-        "cn-resident-id", "valid", "CHN", ())
+        "cn-resident-id", "valid", "CHN", warnings)
     assert v.number == number.upper()
+
+
+def test_the_address_table_holds_counties_cities_provinces_and_hk_macau_taiwan():
+    from checkpoint.cn_regions import ADDRESS_CODES
+
+    assert {"110105", "370102", "441900", "370100", "370000", "810000", "830000"} <= ADDRESS_CODES
+    assert len(ADDRESS_CODES) > 3000 and all(len(c) == 6 and c.isdigit() for c in ADDRESS_CODES)
 
 
 def test_wrong_check_character_is_invalid():
