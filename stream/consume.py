@@ -4,6 +4,7 @@ in batches; a bug in a handler dead-letters the one message that trips it, nothi
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
@@ -25,24 +26,49 @@ class Message(Protocol):
     value: bytes | None
 
 
-def _b64(data: bytes | None) -> str | None:
-    return base64.b64encode(data).decode("ascii") if data is not None else None
+#: The most original bytes a dead letter carries whole (key and value each): base64 makes them
+#: a third larger, and the letter must stay under the producer's 1 MiB request limit.
+CARRY_MAX_BYTES = 256 * 1024
+#: The longest reason kept (a validator's message can quote a huge input).
+ERROR_MAX_CHARS = 2000
+
+
+def _carried(data: bytes | None) -> tuple[str | None, int | None, str | None]:
+    """(base64, size, SHA-256) of a key or value: the bytes whole when they fit, else the
+    size and digest only."""
+    if data is None:
+        return None, None, None
+    if len(data) <= CARRY_MAX_BYTES:
+        return base64.b64encode(data).decode("ascii"), len(data), None
+    return None, len(data), hashlib.sha256(data).hexdigest()
+
+
+def _reason(error: str) -> str:
+    if len(error) <= ERROR_MAX_CHARS:
+        return error
+    return error[:ERROR_MAX_CHARS] + f"... ({len(error) - ERROR_MAX_CHARS} more characters)"
 
 
 async def dead_letter(rt: Runtime, msg: Message, error: str) -> None:
-    """Keep the original bytes with the reason and where they came from; count it.
+    """Keep the original bytes (or, too large to carry, their size and digest) with the reason
+    and where they came from; count it. The letter's own key is the original key, or its digest
+    when that is too large.
 
     Once per source offset: a redelivery after a crash, or every worker re-reading the compacted
     watchlist, does not dead-letter the same message again.
     """
     if await rt.state.dead_letter_seen(msg.topic, msg.partition, msg.offset):
         return
+    key_b64, key_bytes, key_sha = _carried(msg.key)
+    value_b64, value_bytes, value_sha = _carried(msg.value)
     letter = DeadLetter(source_topic=msg.topic, source_partition=msg.partition,
-                        source_offset=msg.offset, key_b64=_b64(msg.key),
-                        value_b64=_b64(msg.value), error=error, failed_at=utcnow())
-    await rt.outbox.send_dead_letter(msg.key, letter)
+                        source_offset=msg.offset, key_b64=key_b64, value_b64=value_b64,
+                        key_bytes=key_bytes, value_bytes=value_bytes, key_sha256=key_sha,
+                        value_sha256=value_sha, error=_reason(error), failed_at=utcnow())
+    await rt.outbox.send_dead_letter(msg.key if key_sha is None else key_sha.encode(), letter)
     await rt.state.record_dead_letter(msg.topic, msg.partition, msg.offset)
-    log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, error)
+    log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset,
+                letter.error[:200])
 
 
 class Stream(Protocol):

@@ -137,7 +137,10 @@ def decode_alert(raw: bytes | None) -> Alert | StatusAlert:
 
 
 class DeadLetter(StrictModel):
-    """What the stream could not use, with why and where it came from; the bytes are kept whole."""
+    """What the stream could not use, with why and where it came from. The original bytes are
+    kept whole (base64) when they fit in a dead letter; a key or value too large to carry is
+    named by its size and SHA-256 instead, and stays at its source topic, partition and offset
+    for as long as that topic keeps it."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     source_topic: str
@@ -145,5 +148,9 @@ class DeadLetter(StrictModel):
     source_offset: int
     key_b64: str | None
     value_b64: str | None
+    key_bytes: int | None = Field(default=None, ge=0)
+    value_bytes: int | None = Field(default=None, ge=0)
+    key_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    value_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     error: str
     failed_at: AwareDatetime

@@ -102,3 +102,31 @@ def test_dead_letters_are_counted_per_topic(kafka, redis_client, worker, checkpo
     time.sleep(1)
     assert int(redis_client.hget(keys.DEADLETTER_STATS, HEARTBEATS.name)) == \
         int(before.get(HEARTBEATS.name, 0)) + 1
+
+
+def test_a_message_near_the_brokers_limit_is_dead_lettered_and_so_is_the_one_behind_it(
+        kafka, redis_client, worker, checkpoint_id):
+    """~900 KB of malformed JSON (the broker takes up to 1 MB) then invalid UTF-8: both reach
+    kakou.deadletter, the large one by size, digest and source offset, and the worker goes on."""
+    import hashlib
+
+    tag = uuid.uuid4().hex[:8]
+    huge = b'{"plate": "' + b"X" * 900_000 + b'"'
+    producer = KafkaProducer(bootstrap_servers=kafka, acks="all", max_request_size=1_000_000)
+    big = producer.send(PASSAGES.name, key=f"{tag}-huge".encode(), value=huge).get(timeout=30)
+    producer.send(PASSAGES.name, key=f"{tag}-utf8".encode(), value=b"\xff\xfe\xfd").get(timeout=30)
+    good = good_passage(checkpoint_id, "KA900KB")
+    producer.send(PASSAGES.name, key=checkpoint_id.encode(), value=encode(good)).get(timeout=30)
+    producer.close()
+
+    wait_for("the good passage behind them", lambda: redis_client.exists(
+        keys.SEEN_PASSAGE.format(event_id=good.event_id)), 60)
+    wanted = {f"{tag}-huge", f"{tag}-utf8"}
+    letters = wait_for("both dead letters", lambda: (d := dead_letters(kafka, wanted))
+                       and len(d) == 2 and d, 60, 1.0)
+    large = letters[f"{tag}-huge"]
+    assert (large.value_b64, large.value_bytes) == (None, len(huge))
+    assert large.value_sha256 == hashlib.sha256(huge).hexdigest()
+    assert (large.source_partition, large.source_offset) == (big.partition, big.offset)
+    assert base64.b64decode(letters[f"{tag}-utf8"].value_b64) == b"\xff\xfe\xfd"
+    assert worker.proc.poll() is None, "the worker is still running"

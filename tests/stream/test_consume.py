@@ -73,3 +73,30 @@ def test_a_batch_that_trips_a_bug_is_handled_again_one_by_one():
     assert "VehiclePassage invalid" in outbox.letters[0].error
     assert outbox.letters[1].error == "processing failed: RuntimeError: a bug"
     assert state.recorded == [1, 2]
+
+
+def test_a_message_too_large_to_carry_is_dead_lettered_by_digest_and_the_next_one_too():
+    import base64
+    import hashlib
+
+    from checkpoint.wire.base import encode as encode_event
+    from stream.consume import CARRY_MAX_BYTES, ERROR_MAX_CHARS
+
+    huge = b'{"plate": "' + b"X" * 900_000 + b'"}'    # malformed, near the broker's limit
+    outbox, state = FakeOutbox(), FakeState()
+    rt = Runtime(StreamConfig(), state, outbox, WatchlistIndex())
+    handled: list[str] = []
+
+    async def handle(items):
+        handled.extend(p.plate for p in items)
+
+    asyncio.run(consume(rt, FakeStream([huge, b"\xff\xfe bad utf-8", passage("KA1")]),
+                        VehiclePassage, handle))
+    big, small = outbox.letters
+    assert (big.value_b64, big.value_bytes) == (None, len(huge))
+    assert big.value_sha256 == hashlib.sha256(huge).hexdigest()
+    assert (big.source_topic, big.source_offset) == ("kakou.passages", 0)
+    assert len(encode_event(big)) < 64 * 1024          # far under the 1 MiB request limit
+    assert base64.b64decode(small.value_b64) == b"\xff\xfe bad utf-8" and small.value_sha256 is None
+    assert handled == ["KA1"]
+    assert len(huge) > CARRY_MAX_BYTES and len(big.error) <= ERROR_MAX_CHARS + 40
