@@ -10,6 +10,8 @@ LAB_COMMANDS = {
     "eval": "measure plate reading on a folder with a labels.csv manifest",
     "bench": "frames per second and real-time factor on a 1080p clip, against rapidocr",
     "sample-clip": "render the deterministic synthetic demo clip",
+    "eval-ids": "read and verify a folder of ID document photos against its labels",
+    "render-ids": "render synthetic ID document photos and their labels",
 }
 
 

@@ -265,12 +265,11 @@ class CtcRecogniser:
     names ``two_rows_below`` (a width / height ratio) was trained to read two-row plates as one
     line: crops narrower than that are read through ``one_row``; one that names
     ``min_width_ratio`` is given crops padded to at least that ratio. ``alphabet`` maps each
-    model character to what it reads as (default: plate characters; see ``PlateVocabulary``);
-    each reading carries up to ``alternatives`` next-best texts."""
+    model character to what it reads as (default: plate characters; see ``PlateVocabulary``)."""
 
     def __init__(self, model: str | Path | None = None, *, threads: int = 1,
                  batch_size: int = 8, views: int = 1,
-                 alphabet: Callable[[str], str] | None = None, alternatives: int = 3) -> None:
+                 alphabet: Callable[[str], str] | None = None) -> None:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1 to {len(VIEWS)}, not {views}")
         path = model or bundled_model(DEFAULT_REC_MODEL)
@@ -286,7 +285,6 @@ class CtcRecogniser:
         self.min_width_ratio = float(meta.get("min_width_ratio") or MIN_WIDTH_RATIO)
         self.batch_size = batch_size
         self.views = VIEWS[:views]
-        self.alternatives = alternatives
 
     def _line(self, crop: np.ndarray) -> np.ndarray:
         """The crop as the model reads it: a two-row plate as one line, where the model can."""
@@ -307,7 +305,6 @@ class CtcRecogniser:
             batch = self._view_batch([crops[i] for i in idx], width)
             probs = self._session.run(None, {self._input: batch})[0]
             for i, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
-                results[i] = (ctc_decode(p[0], self.vocab, self.alternatives)
-                              if len(self.views) == 1 else
-                              best_of_views(self.vocab.fold(p), self.vocab, self.alternatives))
+                results[i] = (ctc_decode(p[0], self.vocab) if len(self.views) == 1
+                              else best_of_views(self.vocab.fold(p), self.vocab))
         return [r for r in results if r is not None]

@@ -1,4 +1,5 @@
-"""The lab's subcommands of ``checkpoint``: ``eval``, ``bench`` and ``sample-clip``.
+"""The lab's subcommands of ``checkpoint``: ``eval``, ``bench``, ``sample-clip``, ``eval-ids``
+and ``render-ids``.
 
 ``checkpoint.command`` hands these commands here, so a box running ``checkpoint run`` never imports
 the lab (nor Pillow, which only the sample clip draws with).
@@ -69,6 +70,39 @@ def _sample_clip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_ids(args: argparse.Namespace) -> int:
+    """Read and verify every photo of a labelled folder as the box does; 2 on bad labels."""
+    from checkpoint.documents import MRZ_MODEL, DocumentReader
+    from checkpoint.lab.evaluate_ids import LabelError, evaluate_ids
+
+    reader = DocumentReader(mrz_model=MRZ_MODEL if args.recogniser == "ocrb" else None)
+    try:
+        report = evaluate_ids(args.folder, reader, progress=args.progress)
+    except LabelError as exc:
+        print(f"checkpoint eval-ids: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['photos']} photos in {report['folder']} ({args.recogniser} recogniser)")
+    print(f"  read {report['read']:.1%}  verified {report['verified']:.1%}  "
+          f"read and verified {report['read_and_verified']:.1%}")
+    for kind, fig in report["by_document_type"].items():
+        print(f"  {kind:<16} {fig['photos']:>4} photos  read and verified "
+              f"{fig['read_and_verified']:.1%}")
+    print(f"  verdicts given: {report['verdicts_given']}")
+    print(f"  {report['median_ms']} ms per photo (median), {report['p95_ms']} ms (95th percentile)")
+    return 0
+
+
+def _render_ids(args: argparse.Namespace) -> int:
+    from checkpoint.lab.documents import write_set
+
+    docs = write_set(args.out, args.count, seed=args.seed)
+    print(f"{args.out}: {len(docs)} document photos and labels.csv")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="checkpoint", description="kakou edge box: lab tools")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -122,6 +156,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="cn: a Jinan lane's Chinese plates of several kinds (default); any: a "
                       "European lane's Latin plates")
     clip.set_defaults(handler=_sample_clip)
+
+    ids = sub.add_parser("eval-ids", help="read and verify a folder of document photos "
+                         "against its labels.csv: read rate, verification, ms per photo")
+    ids.add_argument("folder", type=Path)
+    ids.add_argument("--recogniser", choices=["ocrb", "ppocr"], default="ocrb",
+                     help="ocrb: the project's MRZ recogniser (default); ppocr: PP-OCR's")
+    ids.add_argument("--no-progress", dest="progress", action="store_false")
+    ids.add_argument("--json", action="store_true")
+    ids.set_defaults(handler=_eval_ids)
+
+    render = sub.add_parser("render-ids", help="render synthetic ID document photos with "
+                            "their labels.csv (for eval-ids)")
+    render.add_argument("out", type=Path)
+    render.add_argument("--count", type=int, default=500)
+    render.add_argument("--seed", type=int, default=0)
+    render.set_defaults(handler=_render_ids)
     return parser
 
 

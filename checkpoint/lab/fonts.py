@@ -19,6 +19,7 @@ CJK = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 ROBOTO_CONDENSED_BOLD = Path("/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf")
 LIBERATION_SANS_BOLD = Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf")
 NOTO_CJK_BOLD = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+OCR_B = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")   #: the MRZ's font (ISO 1073-2)
 NOTO_CJK_SC = 2   #: the face of Simplified Chinese in the Noto CJK collections
 
 #: Every font file kakou draws with, and the Debian package that installs it.
@@ -34,6 +35,7 @@ PACKAGES: dict[Path, str] = {
     ROBOTO_CONDENSED_BOLD: "fonts-roboto-unhinted",
     LIBERATION_SANS_BOLD: "fonts-liberation2",
     NOTO_CJK_BOLD: "fonts-noto-cjk",
+    OCR_B: "fonts-ocr-b",
 }
 
 
