@@ -1,4 +1,5 @@
-"""One edge box: its cameras (a thread each, with its own reader), its publisher, its heartbeat.
+"""One edge box: its cameras (a thread each, with its own reader), its publisher, its heartbeat
+(with the terminal API's counters, when it has one).
 
 A camera that fails (bad file, dead stream) is reported in heartbeats and logs while the others
 keep going. The box keeps counters, never passages: each passage is published (spooled first)
@@ -19,7 +20,7 @@ from checkpoint.config import CameraConfig, CheckpointConfig
 from checkpoint.evidence import EvidenceStore
 from checkpoint.read import PlateReader
 from checkpoint.wire.base import utcnow
-from checkpoint.wire.edge import CameraStatus, Heartbeat, VehiclePassage
+from checkpoint.wire.edge import CameraStatus, Heartbeat, TerminalStatus, VehiclePassage
 from checkpoint.wire.topics import HEARTBEATS, PASSAGES
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,10 @@ class Checkpoint:
     """One edge box: its cameras, its publisher, its heartbeat."""
 
     def __init__(self, cfg: CheckpointConfig, publisher: EventSink, reader_factory: ReaderFactory,
-                 observers: Sequence[PassageObserver] = ()) -> None:
+                 observers: Sequence[PassageObserver] = (),
+                 terminal_status: Callable[[], TerminalStatus] | None = None) -> None:
         self.cfg = cfg
+        self.terminal_status = terminal_status
         self.publisher = publisher
         self.reader_factory = reader_factory
         self.observers = tuple(observers)
@@ -71,7 +74,8 @@ class Checkpoint:
     def heartbeat(self) -> Heartbeat:
         return Heartbeat(checkpoint_id=self.cfg.checkpoint_id, time=utcnow(),
                          cameras=[s.status() for s in self.stats.values()],
-                         spool_depth=self.publisher.depth())
+                         spool_depth=self.publisher.depth(),
+                         terminal=self.terminal_status() if self.terminal_status else None)
 
     def send_heartbeat(self) -> None:
         self.publisher.publish(HEARTBEATS.name, self.cfg.checkpoint_id, self.heartbeat())
@@ -80,8 +84,10 @@ class Checkpoint:
         """Stop every camera (live sources run until this is called)."""
         self.stop_event.set()
 
-    def run(self, *, realtime: bool) -> RunSummary:
-        """Run every camera to its end (files) or until stopped (live), with heartbeats."""
+    def run(self, *, realtime: bool, until_stopped: bool = False) -> RunSummary:
+        """Run every camera to its end (files) or until stopped (live), with heartbeats; with
+        ``until_stopped``, the box stays up (heartbeats, terminals) after its cameras end, until
+        ``stop``."""
         self.store.purge()
         done = threading.Event()
         beat = threading.Thread(target=self._beat_until, args=(done,), daemon=True)
@@ -92,6 +98,8 @@ class Checkpoint:
             th.start()
         for th in threads:
             th.join()
+        while until_stopped and not self.stop_event.wait(0.5):
+            pass
         done.set()
         beat.join()
         self.send_heartbeat()

@@ -1,4 +1,4 @@
-"""The box's commands of ``checkpoint``: run, replay, topics and verify-document
+"""The box's commands of ``checkpoint``: run, replay, topics, terminal-token and verify-document
 (``checkpoint.command`` hands them here, and the lab's to ``checkpoint.lab.cli``)."""
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import json
 import logging
 import signal
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checkpoint.config import CameraConfig, CheckpointConfig, ConfigError, load_config
 from checkpoint.wire.edge import VehiclePassage
+
+if TYPE_CHECKING:  # the box and its terminals load only for the commands that run them
+    from checkpoint.box import EventSink, PassageObserver
+    from checkpoint.terminal import TerminalServer, TerminalService
 
 log = logging.getLogger("checkpoint")
 
@@ -41,10 +46,32 @@ def _replay_config(args: argparse.Namespace) -> CheckpointConfig:
     return cfg.model_copy(update=updates).with_env()
 
 
+def _terminals(cfg: CheckpointConfig, publisher: EventSink, observers: list[PassageObserver]
+               ) -> tuple[TerminalServer | None, TerminalService | None]:
+    """The terminal API's server and service for a config that has one (its lane board
+    observing the box's passages), else None; ConfigError when the pseudonym key is missing."""
+    if cfg.terminal_api is None:
+        return None, None
+    from checkpoint.lanes import LaneBoard
+    from checkpoint.terminal import TerminalServer, TerminalService
+    from checkpoint.wire.pseudonym import PseudonymError, load_key
+
+    try:
+        key = load_key()
+    except PseudonymError as exc:
+        raise ConfigError(f"terminal_api: {exc}") from None
+    lanes = LaneBoard(timedelta(seconds=cfg.terminal_api.passage_window_s))
+    observers.append(lanes.observe)
+    service = TerminalService(cfg, publisher, lanes, key)
+    service.warm()
+    return TerminalServer(service, cfg.terminal_api), service
+
+
 def _run(cfg: CheckpointConfig, *, realtime: bool, drain_timeout: float, as_json: bool,
-         list_passages: bool) -> int:
-    """Run the box to its end; print what it did (each passage too, for a replay: a live box
-    keeps no list of them)."""
+         list_passages: bool, until_stopped: bool = False) -> int:
+    """Run the box to its end (with ``until_stopped``, on after its cameras end, until a
+    signal: the terminal API and heartbeats go on); print what it did (each passage too, for
+    a replay: a live box keeps no list of them)."""
     from checkpoint.box import Checkpoint
     from checkpoint.publish import Publisher
     from checkpoint.read import build_reader
@@ -53,12 +80,25 @@ def _run(cfg: CheckpointConfig, *, realtime: bool, drain_timeout: float, as_json
     passages: list[VehiclePassage] = []
     spool = Spool(cfg.spool_dir / f"{cfg.checkpoint_id}.sqlite")
     publisher = Publisher(spool)
-    box = Checkpoint(cfg, publisher, lambda: build_reader(cfg.reader),
-                     observers=[passages.append] if list_passages else [])
+    observers: list[PassageObserver] = [passages.append] if list_passages else []
+    try:
+        server, service = _terminals(cfg, publisher, observers)
+    except ConfigError:
+        publisher.close()
+        raise
+    box = Checkpoint(cfg, publisher, lambda: build_reader(cfg.reader), observers=observers,
+                     terminal_status=service.status if service else None)
     for sig in (signal.SIGINT, signal.SIGTERM):  # stop cameras cleanly; the spool keeps the rest
         signal.signal(sig, lambda *_: box.stop())
     try:
-        summary = box.run(realtime=realtime)
+        if server:
+            try:
+                server.start()
+            except RuntimeError as exc:
+                raise ConfigError(f"terminal_api: {exc}") from None
+        summary = box.run(realtime=realtime, until_stopped=until_stopped)
+        if server:
+            server.stop()
         drained = publisher.wait_drained(drain_timeout)
     finally:
         publisher.close()
@@ -98,6 +138,25 @@ def _topics(_: argparse.Namespace) -> int:
     return 0
 
 
+def _terminal_token(args: argparse.Namespace) -> int:
+    """A new token for a terminal (give it to the terminal) and its hash (for the box's
+    config: the box never stores the token)."""
+    import secrets
+
+    from checkpoint.terminal import token_hash
+
+    token = secrets.token_urlsafe(32)
+    entry = {"id": args.terminal, "lane": args.lane, "token_sha256": token_hash(token)}
+    if args.json:
+        print(json.dumps({"token": token, "terminal": entry}))
+    else:
+        print(f"token (give it to terminal {args.terminal}; it is not kept): {token}")
+        print("add to terminal_api.terminals in the box's config:")
+        print(f"  - {{id: {entry['id']}, lane: \"{entry['lane']}\", "
+              f"token_sha256: {entry['token_sha256']}}}")
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -105,14 +164,34 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _read_photo(path: Path):
+    """The document text in a photo file; ConfigError when the file is no readable image."""
+    import cv2
+
+    from checkpoint.documents import DocumentReader
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ConfigError(f"{path}: not a readable image")
+    return DocumentReader().read(image)
+
+
 def _verify_document(args: argparse.Namespace) -> int:
-    """Verify typed-in document data on the box (look-alikes in the MRZ's letter-only and
-    digit-only fields put right, as O typed for 0); the number itself is never printed."""
+    """Verify typed-in document data or a photo on the box (look-alikes in the MRZ's
+    letter-only and digit-only fields put right, as O typed for 0); the number itself is never
+    printed."""
     from checkpoint.verify import CHECK_REASONS, correct_mrz, verify_cn_id, verify_mrz
 
     today = args.date or datetime.now(timezone.utc).date()
-    v = (verify_mrz(correct_mrz(args.mrz), today) if args.mrz else
-         verify_cn_id(args.cn_id, today, valid_from=args.valid_from, valid_until=args.valid_until))
+    if args.image:
+        from checkpoint.documents import verification_of
+
+        v = verification_of(_read_photo(args.image), today)
+    elif args.mrz:
+        v = verify_mrz(correct_mrz(args.mrz), today)
+    else:
+        v = verify_cn_id(args.cn_id, today, valid_from=args.valid_from,
+                         valid_until=args.valid_until)
     if args.json:
         print(json.dumps({"verdict": v.verdict, "document_type": v.document_type,
                           "issuing_state": v.issuing_state, "checks": v.checks,
@@ -137,6 +216,9 @@ def build_parser(lab_commands: dict[str, str] | None = None) -> argparse.Argumen
     run = sub.add_parser("run", help="run the cameras of a checkpoint config until they end")
     run.add_argument("--config", required=True, type=Path)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--until-stopped", action="store_true",
+                     help="keep the box (terminal API, heartbeats) up after the cameras end, "
+                          "until SIGINT or SIGTERM (for recorded footage)")
 
     replay = sub.add_parser("replay", help="replay recorded footage through the same pipeline")
     replay.add_argument("file", type=Path)
@@ -150,12 +232,20 @@ def build_parser(lab_commands: dict[str, str] | None = None) -> argparse.Argumen
 
     sub.add_parser("topics", help="create kakou's Kafka topics (idempotent)")
 
+    token = sub.add_parser("terminal-token",
+                           help="make a new ID terminal token and the config line that admits it")
+    token.add_argument("--terminal", default="t1", help="the terminal's id")
+    token.add_argument("--lane", default="1", help="the lane it checks")
+    token.add_argument("--json", action="store_true", help="print one JSON object")
+
     verify = sub.add_parser("verify-document",
                             help="verify typed-in ID document data (exit 0 only when valid)")
     given = verify.add_mutually_exclusive_group(required=True)
     given.add_argument("--mrz", nargs="+", metavar="LINE",
                        help="the machine-readable zone's lines (ICAO 9303 TD1, TD2 or TD3)")
     given.add_argument("--cn-id", metavar="NUMBER", help="a PRC resident ID number (18 characters)")
+    given.add_argument("--image", type=Path, metavar="FILE",
+                       help="a photo of the document (its MRZ, or a PRC card's number side)")
     verify.add_argument("--date", type=_date, help="check date (default: today, UTC)")
     verify.add_argument("--valid-from", type=_date, help="with --cn-id: the card's issue date")
     verify.add_argument("--valid-until", type=_date,
@@ -172,7 +262,7 @@ def main(argv: list[str] | None = None, lab_commands: dict[str, str] | None = No
     try:
         if args.command == "run":
             return _run(load_config(args.config), realtime=True, drain_timeout=60.0,
-                        as_json=args.json, list_passages=False)
+                        as_json=args.json, list_passages=False, until_stopped=args.until_stopped)
         if args.command == "replay":
             if not args.file.exists():
                 raise ConfigError(f"{args.file}: no such file")
@@ -180,6 +270,8 @@ def main(argv: list[str] | None = None, lab_commands: dict[str, str] | None = No
                         drain_timeout=args.drain_timeout, as_json=args.json, list_passages=True)
         if args.command == "verify-document":
             return _verify_document(args)
+        if args.command == "terminal-token":
+            return _terminal_token(args)
         return _topics(args)
     except ConfigError as exc:
         print(f"checkpoint: {exc}", file=sys.stderr)

@@ -131,6 +131,45 @@ class TrackConfig(StrictModel):
     min_reads: int = Field(default=2, ge=1, description="reads needed before a track is a vehicle")
 
 
+class TerminalConfig(StrictModel):
+    id: Annotated[str, Field(min_length=1, description="the terminal's name, unique on this box")]
+    lane: str = Field(description="the lane it checks (a camera's lane): its checks link to "
+                      "that lane's open passage")
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the "
+                              "terminal's bearer token, from `checkpoint terminal-token`: the "
+                              "box never stores the token itself")
+
+
+class TerminalApiConfig(StrictModel):
+    """The HTTP API the lane's hand-held ID terminals post documents to."""
+
+    host: str = Field(default="0.0.0.0", description="address to listen on")
+    port: int = Field(default=8443, ge=1, le=65535)
+    tls_certfile: Path | None = Field(default=None, description="PEM certificate: with "
+                                      "tls_keyfile, the API speaks HTTPS only")
+    tls_keyfile: Path | None = None
+    max_body_bytes: int = Field(default=8_000_000, ge=1024, description="larger requests are "
+                                "refused (413) before they are read")
+    max_image_pixels: int = Field(default=40_000_000, ge=10_000, description="photos with more "
+                                  "pixels are refused (413) before they are decoded: a "
+                                  "small file can declare a huge image")
+    passage_window_s: float = Field(default=300.0, gt=0, description="a check links to its "
+                                    "lane's latest passage seen at most this long before")
+    terminals: list[TerminalConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> TerminalApiConfig:
+        ids = [t.id for t in self.terminals]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"terminal ids must be unique, got {ids}")
+        hashes = [t.token_sha256 for t in self.terminals]
+        if len(hashes) != len(set(hashes)):
+            raise ValueError("each terminal needs its own token")
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("tls_certfile and tls_keyfile go together")
+        return self
+
+
 class CheckpointConfig(StrictModel):
     checkpoint_id: Annotated[str, Field(min_length=1, description="the box's id on every event")]
     spool_dir: Path = Field(default=Path(".spool"), description="where events wait for Kafka; "
@@ -144,12 +183,23 @@ class CheckpointConfig(StrictModel):
     cameras: list[CameraConfig] = Field(min_length=1)
     reader: ReaderConfig = ReaderConfig()
     track: TrackConfig = TrackConfig()
+    terminal_api: TerminalApiConfig | None = Field(default=None, description="the ID terminals' "
+                                                   "API; none: the box takes no ID checks")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> CheckpointConfig:
         ids = [c.id for c in self.cameras]
         if len(ids) != len(set(ids)):
             raise ValueError(f"camera ids must be unique, got {ids}")
+        return self
+
+    @model_validator(mode="after")
+    def _terminals_check_known_lanes(self) -> CheckpointConfig:
+        lanes = {c.lane for c in self.cameras}
+        for i, terminal in enumerate(self.terminal_api.terminals if self.terminal_api else ()):
+            if terminal.lane not in lanes:
+                raise ValueError(f"terminal_api.terminals.{i}.lane: {terminal.lane!r} is no "
+                                 f"camera's lane (lanes: {sorted(lanes)})")
         return self
 
     def with_env(self) -> CheckpointConfig:

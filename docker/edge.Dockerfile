@@ -15,8 +15,9 @@ COPY checkpoint/*.py ./checkpoint/
 COPY checkpoint/wire/ ./checkpoint/wire/
 COPY configs/checkpoint-demo.yaml ./configs/
 RUN pip install --no-cache-dir '.[edge]'
-# The project's models a box uses by default (reader.plate_det_model, reader.rec_models).
-COPY models/plate_det.onnx models/plate_rec_cn.onnx ./models/
+# The project's models a box uses by default (reader.plate_det_model, reader.rec_models, and the
+# terminal API's MRZ recogniser).
+COPY models/plate_det.onnx models/plate_rec_cn.onnx models/mrz_rec.onnx ./models/
 ENV KAKOU_MODELS_DIR=/app/models
 
 # Spool (un-acknowledged events survive restarts and uplink loss) and evidence images live here.
@@ -26,6 +27,9 @@ RUN useradd --system --create-home --home-dir /home/kakou --shell /usr/sbin/nolo
     && mkdir -p /var/lib/kakou/spool /var/lib/kakou/evidence \
     && chown -R kakou:kakou /var/lib/kakou
 VOLUME ["/var/lib/kakou"]
+# The ID terminals' API (terminal_api in the box's config; port 8443 by default). Its
+# pseudonymisation key comes from a secret file: KAKOU_ID_KEY_FILE=/run/secrets/...
+EXPOSE 8443
 USER kakou
 
 ENTRYPOINT ["checkpoint"]
@@ -38,8 +42,7 @@ FROM box AS demo
 USER root
 RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra \
-       fonts-wqy-microhei fonts-noto-cjk fonts-roboto-unhinted fonts-liberation2 \
+       fonts-wqy-microhei fonts-noto-cjk fonts-roboto-unhinted fonts-liberation2 fonts-ocr-b \
     && rm -rf /var/lib/apt/lists/*
 COPY checkpoint/lab/ ./checkpoint/lab/
-RUN pip install --no-cache-dir '.[edge]' pillow
 USER kakou

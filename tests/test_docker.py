@@ -285,9 +285,11 @@ def test_the_stream_image_carries_the_stream_and_only_the_wire_of_the_edge():
 
 def test_the_box_image_carries_the_models_a_box_uses_by_default_and_no_others():
     from checkpoint.config import ReaderConfig
+    from checkpoint.documents import MRZ_MODEL
 
     reader = ReaderConfig()
-    default = {f"models/{reader.plate_det_model}"} | {f"models/{p}" for p in reader.rec_models.values()}
+    default = {f"models/{reader.plate_det_model}", f"models/{MRZ_MODEL}"} | {
+        f"models/{p}" for p in reader.rec_models.values()}
     assert {s for s in EDGE["box"] if s.endswith(".onnx")} == default
 
 

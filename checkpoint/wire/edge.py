@@ -92,8 +92,19 @@ class CameraStatus(StrictModel):
     last_error: str | None = None
 
 
+class TerminalStatus(StrictModel):
+    """The box's terminal API since start: checks by verdict, refused requests by reason
+    (unauthenticated, too_large, not_image, corrupt_image, malformed, not_found,
+    reader_unavailable)."""
+
+    checks: int = Field(default=0, ge=0)
+    verdicts: dict[str, int] = Field(default_factory=dict)
+    refused: dict[str, int] = Field(default_factory=dict)
+
+
 class Heartbeat(Event):
     checkpoint_id: str = Field(min_length=1)
     time: AwareDatetime
     cameras: list[CameraStatus] = Field(default_factory=list)
     spool_depth: int = Field(ge=0)
+    terminal: TerminalStatus | None = None

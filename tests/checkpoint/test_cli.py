@@ -81,3 +81,37 @@ def test_verify_document_puts_typed_look_alikes_right(capsys):
            "L898902C36UTO74O8122F12O4159ZE184226B<<<<<1O"]       # O typed for 0 in digit fields
     assert main(["verify-document", "--mrz", *mrz, "--date", "2010-01-01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "valid"
+
+
+def test_terminal_token_gives_a_token_and_only_its_hash_for_the_config(capsys):
+    from checkpoint.terminal import token_hash
+
+    assert main(["terminal-token", "--terminal", "t7", "--lane", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["token"]) >= 40
+    assert out["terminal"] == {"id": "t7", "lane": "3", "token_sha256": token_hash(out["token"])}
+    assert main(["terminal-token"]) == 0
+    text = capsys.readouterr().out
+    assert "token_sha256: " in text and "lane: \"1\"" in text
+
+
+def test_verify_document_reads_a_photo(tmp_path, capsys):
+    from datetime import date
+
+    import cv2
+    import numpy as np
+
+    from checkpoint.lab.documents import draw_document, make_document, photograph
+
+    rng = np.random.default_rng(21)
+    doc = make_document(rng, "cn-resident-id", date(2026, 12, 1))
+    cv2.imwrite(str(tmp_path / "card.jpg"), photograph(rng, draw_document(rng, doc)))
+    code = main(["verify-document", "--image", str(tmp_path / "card.jpg"), "--date",
+                 "2026-12-01", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert (out["verdict"], out["document_type"]) == (doc.verdict, "cn-resident-id")
+    assert code == (0 if doc.verdict == "valid" else 1)
+    assert doc.lines[0] not in json.dumps(out)
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    assert main(["verify-document", "--image", str(tmp_path / "notes.jpg")]) == 2
+    assert "not a readable image" in capsys.readouterr().err

@@ -101,3 +101,31 @@ def test_detector_is_text_or_plate_and_the_plate_model_ships(tmp_path):
         ReaderConfig(detector="yolo")
     with pytest.raises(ValueError, match="plate_threshold"):
         ReaderConfig(plate_threshold=1.5)
+
+
+H1, H2 = "a" * 64, "b" * 64
+CAMERA = "cameras:\n  - {id: a, source: x, lane: '1'}\n"
+
+
+@pytest.mark.parametrize("terminals, key", [
+    (f"[{{id: t1, lane: '2', token_sha256: {H1}}}]", "terminal_api.terminals.0.lane"),
+    ("[{id: t1, lane: '1', token_sha256: not-a-hash}]", "terminal_api.terminals.0.token_sha256"),
+    (f"[{{id: t1, lane: '1', token_sha256: {H1}}}, {{id: t1, lane: '1', token_sha256: {H2}}}]",
+     "unique"),
+    (f"[{{id: t1, lane: '1', token_sha256: {H1}}}, {{id: t2, lane: '1', token_sha256: {H1}}}]",
+     "own token"),
+    ("[]", "terminal_api.terminals"),
+])
+def test_terminal_api_configs_are_explained(tmp_path, terminals, key):
+    text = f"checkpoint_id: cp\n{CAMERA}terminal_api:\n  terminals: {terminals}\n"
+    with pytest.raises(ConfigError, match=key):
+        load_config(write(tmp_path, text))
+
+
+def test_terminal_api_tls_needs_both_files_and_defaults(tmp_path):
+    base = f"checkpoint_id: cp\n{CAMERA}terminal_api:\n  terminals: [{{id: t1, lane: '1', " \
+           f"token_sha256: {H1}}}]\n"
+    with pytest.raises(ConfigError, match="tls_certfile and tls_keyfile"):
+        load_config(write(tmp_path, base + "  tls_certfile: box.crt\n"))
+    api = load_config(write(tmp_path, base)).terminal_api
+    assert (api.port, api.passage_window_s, api.tls_certfile) == (8443, 300.0, None)
