@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -39,12 +40,20 @@ TODAY = datetime.now(timezone.utc).date()
 
 
 def topic_events(bootstrap: str, topic, model, checkpoint_id: str) -> list:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             consumer_timeout_ms=3000)
+    """This checkpoint's messages on ``topic``, read from the beginning to the end it had when
+    called (the box keeps sending heartbeats: a read to silence would never end)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     parts = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
-    raw = [m.value for m in consumer if m.key == checkpoint_id.encode()]
+    ends = consumer.end_offsets(parts)
+    raw = []
+    deadline = time.monotonic() + 60
+    while any(consumer.position(tp) < ends[tp] for tp in parts) and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            raw += [r.value for r in records
+                    if r.key == checkpoint_id.encode() and r.offset < ends[TopicPartition(
+                        r.topic, r.partition)]]
     consumer.close()
     return [(model.model_validate_json(v), v) for v in raw]
 
