@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -174,12 +175,13 @@ class DocumentReader:
         readings = self._recogniser.recognise(crops) if crops else []
         return [TextLine(r.text, x, y, h) for r, (x, y, h) in zip(readings, places) if r.text]
 
-    def read(self, image: np.ndarray, kind: DocumentType | None = None) -> DocumentText:
-        """The document in the photo; ``kind`` (when the officer chose one) narrows the search."""
+    def read(self, image: np.ndarray, kind: DocumentType | Literal["mrz"] | None = None
+             ) -> DocumentText:
+        """The document in the photo; ``kind`` (when the officer chose one) narrows the search:
+        one document type, ``"mrz"`` for any ICAO layout, None for anything."""
         lines = self.lines(image)
-        want_mrz = kind is None or kind != DocumentType.CN_RESIDENT_ID
-        want_cn = kind is None or kind == DocumentType.CN_RESIDENT_ID
-        mrz = find_mrz(lines) if want_mrz else None
-        if mrz is not None and kind is not None and mrz[0] != kind:
+        want_cn = kind in (None, DocumentType.CN_RESIDENT_ID)
+        mrz = find_mrz(lines) if kind != DocumentType.CN_RESIDENT_ID else None
+        if mrz is not None and kind not in (None, "mrz", mrz[0]):
             mrz = None
         return DocumentText(mrz, find_cn_number(lines) if want_cn and mrz is None else None)

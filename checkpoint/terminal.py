@@ -186,7 +186,7 @@ class TerminalService:
                     ) -> CheckResult:
         image = self._decode(body)
         wanted = None if kind in (None, "mrz") else DocumentType(kind)
-        text = self._document_reader().read(image, wanted)
+        text = self._document_reader().read(image, "mrz" if kind == "mrz" else wanted)
         today = self.clock().date()
         v = verification_of(text, today)
         return self._record(terminal, v, v.document_type or wanted or DocumentType.ICAO_TD3,

@@ -329,3 +329,15 @@ def test_every_route_but_health_needs_a_terminal_token(api):
         with pytest.raises(urllib.error.HTTPError) as refused_:
             urllib.request.urlopen(request, timeout=10)
         assert refused_.value.code == 401, (path, method)
+
+
+def test_a_prc_card_sent_as_an_mrz_is_unreadable_not_read_as_a_card(api):
+    rng = np.random.default_rng(12)
+    doc = make_document(rng, "cn-resident-id", BEFORE_EXPIRY.date())
+    ok, buf = cv2.imencode(".jpg", photograph(rng, draw_document(rng, doc)))
+    status, as_mrz = post(api, "/v1/checks/photo?document=mrz", buf.tobytes(),
+                          content_type="image/jpeg")
+    _, as_card = post(api, "/v1/checks/photo?document=cn-resident-id", buf.tobytes(),
+                      content_type="image/jpeg")
+    assert status == 200 and as_mrz["verdict"] == "unreadable"
+    assert as_card["document_type"] == "cn-resident-id" and as_card["verdict"] == doc.verdict
