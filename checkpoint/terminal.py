@@ -185,12 +185,10 @@ class TerminalService:
     def check_photo(self, terminal: TerminalConfig, body: bytes, kind: PhotoKind | None
                     ) -> CheckResult:
         image = self._decode(body)
-        wanted = None if kind in (None, "mrz") else DocumentType(kind)
-        text = self._document_reader().read(image, "mrz" if kind == "mrz" else wanted)
-        today = self.clock().date()
-        v = verification_of(text, today)
-        return self._record(terminal, v, v.document_type or wanted or DocumentType.ICAO_TD3,
-                            from_photo=True)
+        wanted = kind if kind in (None, "mrz") else DocumentType(kind)
+        v = verification_of(self._document_reader().read(image, wanted), self.clock().date())
+        submitted = wanted if isinstance(wanted, DocumentType) else DocumentType.ICAO_TD3
+        return self._record(terminal, v, v.document_type or submitted, from_photo=True)
 
     def _decode(self, body: bytes) -> np.ndarray:
         looks_like_photo = body.startswith(MAGIC)

@@ -177,8 +177,8 @@ def _corners_box(corners: np.ndarray) -> tuple[float, float, float, float]:
 
 def _covers(found: tuple[float, float, float, float], box: tuple[float, float, float, float]
             ) -> bool:
-    """Does a detection (x0, y0, x1, y1) stand for the labelled ``box`` (x, y, w, h), as a read
-    does in ``belongs``?"""
+    """Does a detection or read (x0, y0, x1, y1) stand for the labelled ``box`` (x, y, w, h)?
+    Its centre lies inside the box, or the two overlap by IoU >= ``MIN_IOU``."""
     label = _xyxy(box)
     cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
     return (label[0] <= cx <= label[2] and label[1] <= cy <= label[3]) or \
@@ -187,11 +187,7 @@ def _covers(found: tuple[float, float, float, float], box: tuple[float, float, f
 
 def belongs(read: PlateRead, box: tuple[float, float, float, float]) -> bool:
     """Is ``read`` a candidate for the labelled ``box`` (x, y, w, h)?"""
-    label = _xyxy(box)
-    cx, cy = read.centre
-    if label[0] <= cx <= label[2] and label[1] <= cy <= label[3]:
-        return True
-    return _iou(read.box, label) >= MIN_IOU
+    return _covers(read.box, box)
 
 
 # --------------------------------------------------------------------------- report

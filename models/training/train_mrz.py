@@ -24,27 +24,19 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from checkpoint.recognise import REC_HEIGHT, CtcRecogniser, prepare_crop
+from checkpoint.recognise import REC_HEIGHT, CtcRecogniser
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR
 from models.training.recogniser import Exported, PlateCRNN
 from models.training.synth_mrz import CHARACTERS, mrz_batch
-from models.training.train_recogniser import train_steps
+from models.training.train_recogniser import encode_targets, pad_batch, train_steps
 
 NUM_CLASSES = len(CHARACTERS) + 2   # blank + characters + the trailing space CtcRecogniser adds
 _INDEX = {c: i + 1 for i, c in enumerate(CHARACTERS)}
 
 
-def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
-    """What ``CtcRecogniser`` feeds the model: height 48, padded to the widest crop."""
-    ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
-    width = int(np.ceil(REC_HEIGHT * max(ratio, 1.0)))
-    return torch.from_numpy(np.stack([prepare_crop(c, width) for c in crops]))
-
-
 def to_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    return (torch.tensor([_INDEX[c] for t in texts for c in t], dtype=torch.long),
-            torch.tensor([len(t) for t in texts], dtype=torch.long))
+    return encode_targets(texts, _INDEX)
 
 
 def export(model: PlateCRNN, path: Path) -> None:
@@ -123,11 +115,11 @@ def main(argv: list[str] | None = None) -> None:
 
     model = PlateCRNN(NUM_CLASSES)
     seconds = train_steps(model, args.steps, args.lr, lambda: mrz_batch(rng, args.batch_size),
-                          "train", batch_fn=to_batch, targets_fn=to_targets)
+                          "train", batch_fn=pad_batch, targets_fn=to_targets)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     export(model, args.out)
     model.eval()
-    probe = to_batch(mrz_batch(np.random.default_rng(args.seed + 30_000), 8, 30)[0])
+    probe = pad_batch(mrz_batch(np.random.default_rng(args.seed + 30_000), 8, 30)[0])
     with torch.no_grad():
         ref = Exported(model)(probe).numpy()
     import onnxruntime as ort

@@ -236,18 +236,29 @@ def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.0
     return jpeg(rng, out, 0.3, 40, 95)
 
 
-def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
-    """Crops as ``CtcRecogniser`` feeds them: height 48, padded to the widest crop (the box pads
-    to at least ``MIN_WIDTH_RATIO`` as well, which the widest crop of a batch mostly nears)."""
-    crops = [as_line(c, TWO_ROWS_BELOW) for c in crops]
+def pad_batch(crops: list[np.ndarray]) -> torch.Tensor:
+    """Crops as ``CtcRecogniser`` feeds them to any of the project's recognisers: height 48,
+    padded to the widest crop."""
     ratio = max(c.shape[1] / max(c.shape[0], 1) for c in crops)
     width = int(np.ceil(REC_HEIGHT * max(ratio, 1.0)))
     return torch.from_numpy(np.stack([prepare_crop(c, width) for c in crops]))
 
 
-def to_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    return (torch.tensor([_INDEX[c] for t in texts for c in t], dtype=torch.long),
+def encode_targets(texts: list[str], index: dict[str, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """CTC targets: every text's class indices (``index``) end to end, and each text's length."""
+    return (torch.tensor([index[c] for t in texts for c in t], dtype=torch.long),
             torch.tensor([len(t) for t in texts], dtype=torch.long))
+
+
+def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
+    """This recogniser's batch: two-row plates laid on one line, then ``pad_batch`` (the box
+    pads to at least ``MIN_WIDTH_RATIO`` as well, which the widest crop of a batch mostly
+    nears)."""
+    return pad_batch([as_line(c, TWO_ROWS_BELOW) for c in crops])
+
+
+def to_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    return encode_targets(texts, _INDEX)
 
 
 # ------------------------------------------------------------------------------------ training
