@@ -7,10 +7,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv system-deps services services-down demo test test-unit bench-stream models clean
+.PHONY: help venv system-deps services services-down demo console test test-unit bench-stream models clean
 
 help:
 	@echo "make demo           set up, start services, replay the sample clip, show alerts"
+	@echo "make console        set up, start services, serve the control-room console (:8080)"
 	@echo "make test           set up, start services, run the whole test suite"
 	@echo "make test-unit      only the tests that need no Kafka/Redis"
 	@echo "make services       start Kafka (KRaft) and Redis locally; services-down stops them"
@@ -27,9 +28,11 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The fonts the sample clip and the model renderers draw with (their one table is
-# checkpoint/lab/fonts.py, which names each font's Debian package); Java + Maven for Kafka.
+# checkpoint/lab/fonts.py, which names each font's Debian package); Debian's chromium for the
+# console's browser tests (Playwright drives it; no browser is downloaded); Java + Maven for Kafka.
 system-deps:
 	@missing="$$($(PYTHON) checkpoint/lab/fonts.py --missing)"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then echo "installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 	@command -v java >/dev/null || { echo "Java 17+ is required to run Kafka locally"; exit 1; }
@@ -43,6 +46,11 @@ services-down:
 
 demo: venv services
 	$(PY) -m stream.lab.demo
+
+# The console on http://127.0.0.1:8080 (configs/console.yaml); the first account:
+#   .venv/bin/kakou-console user add NAME --role supervisor
+console: venv services
+	$(VENV)/bin/kakou-console serve
 
 test: venv services
 	$(PY) -m pytest -ra

@@ -63,11 +63,22 @@ async def publish_status(rt: Runtime, alert: StatusAlert) -> None:
 async def escalate(rt: Runtime, alert_id: str, now: float) -> bool:
     """Escalate one due alert if it is still 'new'; True when an escalation went out.
 
-    A short lock keeps workers from escalating the same alert together; the alert leaves the
-    schedule only after its escalation is out, so a crash re-escalates rather than loses it.
+    The alert's lock keeps other workers and operators off it meanwhile (an acknowledgement is
+    never overwritten by an escalation); the alert leaves the schedule only after its
+    escalation is out, so a crash re-escalates rather than loses it.
     """
-    if not await rt.state.claim_escalation(alert_id):
-        return False
+    token = await rt.state.lock_alert(alert_id)
+    if token is None:
+        return False  # held: an operator is acting on it, or another worker escalates it
+    try:
+        return await _escalate_locked(rt, alert_id, now)
+    finally:
+        await rt.state.unlock_alert(alert_id, token)
+
+
+async def _escalate_locked(rt: Runtime, alert_id: str, now: float) -> bool:
+    if not await rt.state.escalation_due(alert_id, now):
+        return False  # another worker escalated it between our look at the schedule and now
     alert = await rt.state.alert(alert_id)
     sent = False
     if alert is not None and alert.state == AlertState.NEW:

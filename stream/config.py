@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -17,6 +17,7 @@ from checkpoint.wire.plates import normalise
 from stream.match import MatchPolicy
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "configs" / "stream.yaml"
+M = TypeVar("M", bound=StrictModel)
 
 
 class StreamConfigError(ValueError):
@@ -99,18 +100,24 @@ class StreamConfig(StrictModel):
 def load_stream_config(path: str | Path | None = None) -> StreamConfig:
     """The named file, else KAKOU_STREAM_CONFIG, else configs/stream.yaml of a source checkout;
     the documented defaults when none is named and the checkout has none (an installed package)."""
-    named = path or os.environ.get("KAKOU_STREAM_CONFIG")
-    if named is None and not DEFAULT_PATH.exists():
-        return StreamConfig()
-    path = Path(named or DEFAULT_PATH)
+    return load_yaml_model(StreamConfig, path or os.environ.get("KAKOU_STREAM_CONFIG"),
+                           DEFAULT_PATH, StreamConfigError)
+
+
+def load_yaml_model(model: type[M], named: str | Path | None, default: Path,
+                    error: type[ValueError]) -> M:
+    """``model`` from the YAML file ``named``, else ``default``, else the model's defaults (no
+    file named and ``default`` absent); problems raise ``error`` naming the file and key."""
+    if named is None and not default.exists():
+        return model()
+    path = Path(named or default)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise StreamConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise StreamConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise error(f"{path}: not valid YAML: {exc}") from None
     try:
-        return StreamConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise StreamConfigError("\n".join(
-            f"{path}: {p}" for p in validation_problems(exc))) from None
+        raise error("\n".join(f"{path}: {p}" for p in validation_problems(exc))) from None

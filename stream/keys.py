@@ -7,7 +7,7 @@ from __future__ import annotations
 
 ALERT_KEY = "kakou:alert:{alert_id}"
 OPEN_ALERTS = "kakou:alerts:open"            # zset alert_id -> raised_at (epoch s)
-ALERTS_CHANNEL = "kakou:alerts"              # pub/sub: alert JSON, for live consoles
+LIVE_ALERTS = "kakou:alerts:live"  # stream: every alert event (field "alert": JSON), for consoles
 SEEN_PASSAGE = "kakou:seen:passage:{event_id}"
 PASSAGE_KEY = "kakou:passage:{event_id}"
 RECENT_PASSAGES = "kakou:passages:recent:{checkpoint_id}"  # zset event_id -> last_seen
@@ -15,7 +15,7 @@ CHECKPOINT_STATS = "kakou:stats:checkpoint:{checkpoint_id}"  # hash counters
 HEARTBEAT_KEY = "kakou:heartbeat:{checkpoint_id}"
 CHECKPOINTS = "kakou:checkpoints"            # zset checkpoint_id -> last heartbeat (epoch s)
 ESCALATE_AT = "kakou:alerts:escalate-at"     # zset alert_id -> when to escalate (epoch s)
-ESCALATION_LOCK = "kakou:lock:escalate:{alert_id}"
+ALERT_LOCK = "kakou:lock:alert:{alert_id}"  # held by whoever changes the alert (worker, console)
 TRACE = "kakou:trace:{plate}"  # zset passage JSON -> time: where a watched plate passed, 24 h
 STATUS_ALERT_KEY = "kakou:status-alert:{alert_id}"
 OFFLINE = "kakou:status:offline:{checkpoint_id}"              # -> the open offline alert's id
@@ -27,6 +27,8 @@ DEADLETTER_SEEN = "kakou:seen:deadletter:{topic}:{partition}:{offset}"
 FLOW = "kakou:flow:{window}:{checkpoint_id}:{start}"  # hash: vehicles, dwell_s, known_region, outside
 FLOW_INDEX = "kakou:flow:{window}:{checkpoint_id}"      # zset window start -> start
 FLOW_WARNED = "kakou:flow-warned:{alert_id}"             # the window's warning went out
+REJECTS_BY_LIST = "kakou:stats:rejects:list:{list}"  # hash reject reason -> count
+REJECTS_BY_CHECKPOINT = "kakou:stats:rejects:checkpoint:{checkpoint_id}"  # the same, per checkpoint
 SEEN_IDCHECK = "kakou:seen:idcheck:{event_id}"
 STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alerts, idchecks, ...
 AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"
@@ -36,3 +38,5 @@ NON_HIT_TTL_S = 72 * 3600        # non-hit passages and their de-duplication mar
 TRACE_WINDOW_S = 24 * 3600       # a watched plate's trace
 DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps a message
 HEARTBEAT_TTL_S = 24 * 3600      # a box's latest heartbeat
+#: Live alert events kept for consoles to resume from (about: Redis trims whole nodes).
+LIVE_ALERTS_MAXLEN = 10_000

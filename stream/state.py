@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from importlib import resources
 from typing import TypeVar
 
+import redis
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -25,8 +27,11 @@ from stream.wire import Alert, StatusAlert
 
 log = logging.getLogger("kakou.stream")
 T = TypeVar("T")
-#: How long one worker holds an alert it is escalating: others leave it alone meanwhile.
-ESCALATION_LOCK_S = 30
+#: The longest anyone holds an alert's lock (a crashed holder's lock lapses after this).
+ALERT_LOCK_S = 30
+#: Deletes a lock only for the holder that took it (its token), never a later holder's.
+RELEASE_LOCK = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                "return redis.call('del', KEYS[1]) end return 0")
 
 
 class StreamState:
@@ -36,6 +41,7 @@ class StreamState:
         self._redis = client
         lua = resources.files("stream").joinpath("record_passages.lua").read_text("utf-8")
         self._record_passages = client.register_script(lua)
+        self._release_lock = client.register_script(RELEASE_LOCK)
 
     @classmethod
     def connect(cls, url: str) -> StreamState:
@@ -96,7 +102,7 @@ class StreamState:
             pipe.set(keys.ALERT_KEY.format(alert_id=alert.alert_id), body, nx=True),
             pipe.zadd(keys.OPEN_ALERTS, {alert.alert_id: alert.raised_at.timestamp()}),
             pipe.zadd(keys.ESCALATE_AT, {alert.alert_id: escalate_at}),
-            pipe.publish(keys.ALERTS_CHANNEL, body),
+            live(pipe, body),
             pipe.hincrby(keys.STREAM_STATS, "alerts", 1)))
 
     async def record_alert_update(self, alert: Alert, stat: str) -> None:
@@ -113,7 +119,7 @@ class StreamState:
         body = alert.model_dump_json()
         await self._transaction(f"publish {alert.kind}", lambda pipe: (
             pipe.set(key, body, ex=ttl_s),
-            pipe.publish(keys.ALERTS_CHANNEL, body),
+            live(pipe, body),
             pipe.hincrby(keys.STREAM_STATS, stat, 1)))
 
     async def alert(self, alert_id: str) -> Alert | None:
@@ -125,11 +131,24 @@ class StreamState:
         return await self._retry("escalations due", lambda: self._redis.zrangebyscore(
             keys.ESCALATE_AT, 0, now, start=0, num=limit))
 
-    async def claim_escalation(self, alert_id: str) -> bool:
-        """True for the one worker that may escalate ``alert_id`` now."""
-        lock = keys.ESCALATION_LOCK.format(alert_id=alert_id)
-        return bool(await self._retry("escalation lock", lambda: self._redis.set(
-            lock, 1, nx=True, ex=ESCALATION_LOCK_S)))
+    async def lock_alert(self, alert_id: str) -> str | None:
+        """A token when this worker may change ``alert_id`` now (nobody else holds it: another
+        worker escalating, an operator acting); None when someone does."""
+        token = secrets.token_hex(16)
+        lock = keys.ALERT_LOCK.format(alert_id=alert_id)
+        taken = await self._retry("alert lock", lambda: self._redis.set(
+            lock, token, nx=True, ex=ALERT_LOCK_S))
+        return token if taken else None
+
+    async def unlock_alert(self, alert_id: str, token: str) -> None:
+        lock = keys.ALERT_LOCK.format(alert_id=alert_id)
+        await self._retry("alert unlock", lambda: self._release_lock(keys=[lock], args=[token]))
+
+    async def escalation_due(self, alert_id: str, now: float) -> bool:
+        """Whether ``alert_id`` is still scheduled to escalate by ``now``."""
+        at = await self._retry("escalation due", lambda: self._redis.zscore(keys.ESCALATE_AT,
+                                                                             alert_id))
+        return at is not None and at <= now
 
     async def unschedule_escalation(self, alert_id: str) -> None:
         await self._retry("escalation done", lambda: self._redis.zrem(keys.ESCALATE_AT, alert_id))
@@ -240,6 +259,12 @@ class StreamState:
             pipe.hincrby(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id),
                          f"idchecks_{verdict}", 1),
             pipe.hincrby(keys.STREAM_STATS, "idchecks", 1)))
+
+
+def live(pipe: aioredis.client.Pipeline | redis.client.Pipeline, body: str) -> None:
+    """Queue one alert event on the live stream consoles follow (and resume from by id)."""
+    pipe.xadd(keys.LIVE_ALERTS, {"alert": body}, maxlen=keys.LIVE_ALERTS_MAXLEN,
+              approximate=True)
 
 
 def _record_arguments(passage: VehiclePassage,

@@ -62,10 +62,15 @@ class WatchlistEntry(Event):
 
 
 class AlertState(StrEnum):
+    """Where an alert stands in the control room's workflow (``stream.console.workflow``):
+    new -> acknowledged -> confirmed (after a verification) or rejected (with a reason: a
+    misread, the wrong region, an entry no longer active, a duplicate ...) -> dispatched ->
+    disposed (with an outcome)."""
+
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     CONFIRMED = "confirmed"
-    REJECTED_MISREAD = "rejected-misread"
+    REJECTED = "rejected"
     DISPATCHED = "dispatched"
     DISPOSED = "disposed"
 
@@ -78,10 +83,17 @@ class MatchExplanation(StrictModel):
 
 
 class AlertAction(StrictModel):
+    """One step of an alert's history; the fields after ``note`` belong to the step named."""
+
     who: str
     when: AwareDatetime
     what: str
     note: str = ""
+    checks: dict[str, bool] | None = Field(
+        default=None, description="verified: each check of the evidence against the entry")
+    reason: str | None = Field(default=None, description="rejected: why")
+    unit: str | None = Field(default=None, description="dispatched: to whom")
+    outcome: str | None = Field(default=None, description="disposed: how it ended")
 
 
 class Alert(Event):

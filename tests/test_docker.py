@@ -18,7 +18,7 @@ COMPOSE_FILE = DOCKER / "compose.yaml"
 DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
 
 # Services that run kakou code, and the only Kafka/Redis variables they may be given.
-KAKOU_SERVICES = ("stream", "watchlist-import", "edge")
+KAKOU_SERVICES = ("stream", "watchlist-import", "console", "edge")
 SERVICE_ENV = {"KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL"}
 # Files of the local (non-Docker) setup that read the same variables.
 LOCAL_READERS = {

@@ -171,17 +171,17 @@ def measure_latency(client: redis.Redis, rate: float, seconds: float,
     events = source.make(int(rate * seconds))
     sent: dict[str, float] = {}          # wall clock: the worker's raised_at is comparable
     arrived: dict[str, tuple[float, float]] = {}  # passage id -> (raised_at, arrival)
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(keys.ALERTS_CHANNEL)
     stop = threading.Event()
+    last = "$"  # what consoles follow: the live alert stream, from now on
 
     def listen() -> None:
+        nonlocal last
         while not stop.is_set():
-            message = pubsub.get_message(timeout=0.1)
-            if message:
-                alert = json.loads(message["data"])
-                raised = datetime.fromisoformat(alert["raised_at"]).timestamp()
-                arrived.setdefault(alert.get("passage_id"), (raised, time.time()))
+            for _, rows in client.xread({keys.LIVE_ALERTS: last}, block=100) or []:
+                for last, fields in rows:
+                    alert = json.loads(fields["alert"])
+                    raised = datetime.fromisoformat(alert["raised_at"]).timestamp()
+                    arrived.setdefault(alert.get("passage_id"), (raised, time.time()))
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()

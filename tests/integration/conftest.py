@@ -22,6 +22,8 @@ from stream.lab.worker import WorkerProcess
 from stream.settings import redis_url
 from stream.watchlist_cli import main as watchlist_cli
 
+from .console_fixtures import console, users  # noqa: F401  (the console tests' fixtures)
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = [sys.executable, str(ROOT / ".ci" / "services.py")]
 #: The session worker escalates priority-5 alerts fast, the sample watchlist's (1, 2) never.

@@ -64,11 +64,17 @@ class FakeState:
     async def due_escalations(self, now, limit=100):
         return [a for a, at in sorted(self.escalate_at.items(), key=lambda kv: kv[1]) if at <= now][:limit]
 
-    async def claim_escalation(self, alert_id):
+    async def lock_alert(self, alert_id):
         if alert_id in self.locks:
-            return False
+            return None
         self.locks.add(alert_id)
-        return True
+        return alert_id
+
+    async def unlock_alert(self, alert_id, token):
+        self.locks.discard(alert_id)
+
+    async def escalation_due(self, alert_id, now):
+        return self.escalate_at.get(alert_id, now + 1) <= now
 
     async def unschedule_escalation(self, alert_id):
         self.escalate_at.pop(alert_id, None)

@@ -45,3 +45,10 @@ def test_an_alert_another_worker_is_escalating_is_left_alone():
     rt.state.locks.add("a3")
     assert not asyncio.run(escalate(rt, "a3", 10.0))
     assert rt.state.escalate_at == {"a3": 0.0}
+
+
+def test_an_alert_another_worker_escalated_meanwhile_is_not_escalated_again():
+    rt = runtime()
+    rt.state.alerts["a4"] = alert("a4")   # still new, but no longer scheduled: it went out
+    assert not asyncio.run(escalate(rt, "a4", 10.0))
+    assert rt.outbox.alerts == [] and rt.state.locks == set()

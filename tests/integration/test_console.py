@@ -1,0 +1,303 @@
+"""The console's HTTP API on the real Redis and Kafka: every route behind its role, login and
+sessions, CSRF, and the alert workflow end to end, audited and published."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+import redis.asyncio as aioredis
+from fastapi.routing import APIRoute
+from kafka import KafkaConsumer, TopicPartition
+
+from checkpoint.wire.topics import ALERTS
+from stream import keys
+from stream.audit import AuditLog
+from stream.console import live
+from stream.console.accounts import Role
+from stream.console.app import create_app
+from stream.console.sessions import COOKIE
+from stream.wire import Alert, decode_alert
+
+from .test_alerts import passage, send, stored_alert
+from .test_edge_outage import wait_for
+from .console_fixtures import (CONFIG, PASSWORD, client_for, logged_in, make_services,
+                               new_alert)
+
+#: Capability each non-public route needs; a new route must be added here to pass.
+ROUTE_NEEDS = {
+    ("GET", "/"): "session", ("POST", "/logout"): "session",
+    ("GET", "/alerts"): "alerts", ("GET", "/api/alerts"): "alerts",
+    ("GET", "/alerts/events"): "alerts", ("GET", "/alerts/{alert_id}"): "alerts",
+    ("POST", "/alerts/{alert_id}/actions"): "alerts",
+    ("GET", "/users"): "users", ("POST", "/users/{username}/logout"): "users",
+    ("POST", "/users/{username}/disable"): "users",
+    ("GET", "/audit"): "audit", ("GET", "/audit/verify"): "audit",
+}
+PUBLIC = {("GET", "/health"), ("GET", "/login"), ("POST", "/login")}
+ROLES_FOR = {"session": set(Role), "alerts": {Role.OPERATOR, Role.SUPERVISOR},
+             "users": {Role.SUPERVISOR}, "audit": {Role.AUDITOR}}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    return {(m, r.path) for r in app.routes if isinstance(r, APIRoute) for m in r.methods}
+
+
+def test_every_route_is_public_or_needs_a_session_with_the_right_role(console, users):
+    app = create_app(console)
+    assert routes(app) == set(ROUTE_NEEDS) | PUBLIC, "a route was added: say what it needs"
+    anonymous = client_for(console)
+    clients = {role: logged_in(console, users[role]) for role in Role}
+    for (method, path), capability in ROUTE_NEEDS.items():
+        url = path.replace("{alert_id}", "no-such-alert").replace("{username}", "nobody")
+        assert anonymous.request(method, url).status_code == 401, (method, path)
+        for role, (client, csrf) in clients.items():
+            if path == "/logout":
+                continue  # it would end the session the other routes use
+            with client.stream(method, url, data={"csrf": csrf} if method == "POST"
+                               else None) as response:  # a stream: the live one never ends
+                pass
+            allowed = role in ROLES_FOR[capability]
+            assert (response.status_code != 403) == allowed, (method, path, role,
+                                                              response.status_code)
+
+
+def test_a_page_without_a_session_goes_to_the_login_page(console):
+    response = client_for(console).get("/alerts", headers={"accept": "text/html"})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_the_session_cookie_is_opaque_httponly_secure_and_strict(console, users):
+    client = client_for(console)
+    response = client.post("/login", data={"username": users[Role.OPERATOR],
+                                           "password": PASSWORD})
+    cookie = response.headers["set-cookie"]
+    assert re.search(r"kakou_session=[A-Za-z0-9_-]{40,};", cookie)
+    for flag in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
+        assert flag.lower() in cookie.lower()
+    token = client.cookies.get(COOKIE)
+    assert not console.redis.exists(f"kakou:console:session:{token}")  # only its digest is kept
+
+
+def test_posts_need_the_sessions_csrf_token_and_this_origin(console, users):
+    alert = new_alert()
+    client, csrf = logged_in(console, users[Role.OPERATOR])
+    step = {"step": "acknowledge", "expected": "new"}
+    url = f"/alerts/{alert.alert_id}/actions"
+    assert client.post(url, data=step).status_code == 403
+    assert client.post(url, data={**step, "csrf": "forged"}).status_code == 403
+    other, _ = logged_in(console, users["operator2"])
+    assert client.post(url, data={**step, "csrf": console.sessions.resume(
+        other.cookies.get(COOKIE)).csrf}).status_code == 403   # another session's token
+    assert client.post(url, data={**step, "csrf": csrf},
+                       headers={"origin": "https://evil.example"}).status_code == 403
+    assert console.desk.alert(alert.alert_id, _viewer()).state.value == "new"
+    assert client.post(url, data={**step, "csrf": csrf},
+                       headers={"origin": "https://testserver"}).status_code == 303
+
+
+def _viewer():
+    from stream.console.desk import Viewer
+    return Viewer("pytest", True)
+
+
+def test_wrong_passwords_are_refused_then_the_account_is_locked_for_the_window(console, users):
+    name = users[Role.AUDITOR]
+    client = client_for(console)
+    for _ in range(CONFIG.login.per_account):
+        response = client.post("/login", data={"username": name, "password": "wrong password!"})
+        assert response.status_code == 401 and "Wrong username or password" in response.text
+    locked = client.post("/login", data={"username": name, "password": PASSWORD})
+    assert locked.status_code == 429 and "Try again in" in locked.text
+    assert COOKIE not in locked.cookies
+    actions = [r.action for r in AuditLog(console.redis).records()
+               if r.target == name]
+    assert actions.count("login.failed") == CONFIG.login.per_account
+    assert "login.refused" in actions
+
+
+def test_an_unknown_user_is_told_the_same_as_a_wrong_password(console):
+    response = client_for(console).post("/login", data={"username": "nobody-at-all",
+                                                         "password": PASSWORD})
+    assert response.status_code == 401 and "Wrong username or password" in response.text
+
+
+def test_logout_and_forced_logout_end_sessions_at_once(console, users):
+    operator, op_csrf = logged_in(console, users[Role.OPERATOR])
+    second, _ = logged_in(console, users[Role.OPERATOR])
+    supervisor, sup_csrf = logged_in(console, users[Role.SUPERVISOR])
+    assert operator.get("/api/alerts").status_code == 200
+    assert operator.post("/logout", data={"csrf": op_csrf}).status_code == 303
+    assert operator.get("/api/alerts").status_code == 401
+    assert second.get("/api/alerts").status_code == 200
+    assert supervisor.post(f"/users/{users[Role.OPERATOR]}/logout",
+                           data={"csrf": sup_csrf}).status_code == 303
+    assert second.get("/api/alerts").status_code == 401
+    assert supervisor.post(f"/users/{users['operator2']}/disable",
+                           data={"csrf": sup_csrf}).status_code == 303
+    refused = client_for(console).post("/login", data={"username": users["operator2"],
+                                                        "password": PASSWORD})
+    assert refused.status_code == 401
+
+
+def test_a_session_ends_at_its_maximum_age_however_busy(kafka, users):
+    now = [1_000_000.0]
+    clocked = make_services(kafka, clock=lambda: now[0])
+    client, _ = logged_in(clocked, users[Role.OPERATOR])
+    assert client.get("/api/alerts").status_code == 200
+    digest = clocked.sessions.resume(client.cookies.get(COOKIE)).digest
+    assert 0 < clocked.redis.ttl(f"kakou:console:session:{digest}") <= CONFIG.idle_timeout_s
+    now[0] += CONFIG.session_max_s + 1
+    assert client.get("/api/alerts").status_code == 401
+    clocked.publisher.close()
+
+
+def test_an_oversize_body_is_refused(console, users):
+    client, csrf = logged_in(console, users[Role.OPERATOR])
+    response = client.post("/alerts/x/actions", data={"csrf": csrf, "note": "x" * 70_000})
+    assert response.status_code == 413
+
+
+def alert_updates(bootstrap: str, alert_id: str) -> list[Alert]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             consumer_timeout_ms=3000)
+    parts = [TopicPartition(ALERTS.name, p) for p in range(ALERTS.partitions)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    found = [a for a in (decode_alert(m.value) for m in consumer)
+             if isinstance(a, Alert) and a.alert_id == alert_id]
+    consumer.close()
+    return found
+
+
+def test_the_workflow_end_to_end_is_audited_published_and_one_operator_wins(
+        kafka, redis_client, worker, checkpoint_id, console, users):
+    hit = passage(checkpoint_id, "KA482BC")   # on the sample watchlist: the worker alerts
+    send(kafka, hit)
+    alert = wait_for("the worker's alert", lambda: stored_alert(redis_client, "demo-stolen-001",
+                                                                hit), 60)
+    first, csrf1 = logged_in(console, users[Role.OPERATOR])
+    second, csrf2 = logged_in(console, users["operator2"])
+    url = f"/alerts/{alert.alert_id}/actions"
+    json_accept = {"accept": "application/json"}
+
+    def step(client, csrf, **form):
+        return client.post(url, data={"csrf": csrf, **form}, headers=json_accept)
+
+    assert step(first, csrf1, step="acknowledge", expected="new").status_code == 200
+    lost = step(second, csrf2, step="acknowledge", expected="new")
+    assert lost.status_code == 409 and users[Role.OPERATOR] in lost.json()["detail"]
+    assert not console.redis.zscore(keys.ESCALATE_AT, alert.alert_id)   # acknowledged
+
+    early = step(first, csrf1, step="dispatch", expected="acknowledged", unit="patrol-1")
+    assert early.status_code == 422 and "cannot dispatch" in early.json()["detail"]
+    unverified = step(first, csrf1, step="confirm", expected="acknowledged")
+    assert unverified.status_code == 422 and "verify" in unverified.json()["detail"]
+
+    for form in ({"step": "verify", "expected": "acknowledged", "check_characters": "on",
+                  "check_region": "on", "check_entry_valid": "on"},
+                 {"step": "confirm", "expected": "acknowledged"},
+                 {"step": "dispatch", "expected": "confirmed", "unit": "patrol-1"},
+                 {"step": "dispose", "expected": "dispatched", "outcome": "intercepted"}):
+        assert step(first, csrf1, **form).status_code == 200, form
+    assert console.redis.zscore(keys.OPEN_ALERTS, alert.alert_id) is None   # closed
+
+    published = alert_updates(kafka, alert.alert_id)
+    assert [a.state.value for a in published] == ["new", "acknowledged", "acknowledged",
+                                                  "confirmed", "dispatched", "disposed"]
+    assert len({a.event_id for a in published}) == len(published)
+    assert published[-1].history[-1].outcome == "intercepted"
+    audited = [r for r in AuditLog(console.redis).records() if r.target == alert.alert_id]
+    assert [r.action for r in audited] == ["alert.acknowledge", "alert.verify", "alert.confirm",
+                                           "alert.dispatch", "alert.dispose"]
+    assert all(r.actor == users[Role.OPERATOR] for r in audited)
+    assert audited[1].details["checks"] == {"characters": True, "region": True,
+                                            "entry_valid": True}
+
+
+def test_a_rejection_is_counted_by_list_and_checkpoint(console, users):
+    alert = new_alert(list_name="stolen-rejects")
+    client, csrf = logged_in(console, users[Role.OPERATOR])
+    url = f"/alerts/{alert.alert_id}/actions"
+    assert client.post(url, data={"csrf": csrf, "step": "acknowledge",
+                                  "expected": "new"}).status_code == 303
+    assert client.post(url, data={"csrf": csrf, "step": "reject", "expected": "acknowledged",
+                                  "reason": "wrong-region"}).status_code == 303
+    assert console.redis.hget(keys.REJECTS_BY_LIST.format(list="stolen-rejects"),
+                               "wrong-region") == "1"
+    assert console.redis.hget(keys.REJECTS_BY_CHECKPOINT.format(
+        checkpoint_id=alert.checkpoint_id), "wrong-region") == "1"
+
+
+def test_covert_alerts_are_seen_by_supervisors_only(console, users):
+    covert = new_alert(list_name="covert")
+    operator, _ = logged_in(console, users[Role.OPERATOR])
+    supervisor, _ = logged_in(console, users[Role.SUPERVISOR])
+    assert covert.alert_id not in {a["alert_id"] for a in operator.get("/api/alerts").json()}
+    assert operator.get(f"/alerts/{covert.alert_id}").status_code == 404
+    assert covert.alert_id in {a["alert_id"] for a in supervisor.get("/api/alerts").json()}
+    assert supervisor.get(f"/alerts/{covert.alert_id}").status_code == 200
+
+
+def test_the_queue_is_most_urgent_first_then_oldest(console, users):
+    made = [new_alert(priority=3), new_alert(priority=1), new_alert(priority=3)]
+    client, _ = logged_in(console, users[Role.OPERATOR])
+    order = [a["alert_id"] for a in client.get("/api/alerts").json()]
+    ours = [i for i in order if i in {a.alert_id for a in made}]
+    assert ours == [made[1].alert_id, made[0].alert_id, made[2].alert_id]
+
+
+async def _ours(chunks, wanted: set[str], count: int) -> list[tuple[str, str]]:
+    """(event id, alert id) of the first ``count`` events about ``wanted`` alerts."""
+    found = []
+    async for chunk in chunks:
+        if chunk.startswith("id: ") and "event: alert" in chunk:
+            event_id = chunk.split("\n")[0][4:]
+            alert = decode_alert(chunk.split("data: ", 1)[1].split("\n")[0].encode())
+            if alert.alert_id in wanted:
+                found.append((event_id, alert.alert_id))
+                if len(found) == count:
+                    break
+    return found
+
+
+def test_the_live_stream_resumes_right_after_the_last_event_id(console):
+    async def forever():
+        return True
+
+    async def nothing():
+        return []
+
+    def follow(last):
+        return live.follow(aioredis.from_url(console.redis_url, decode_responses=True), last,
+                           snapshot=nothing,
+                           visible=lambda a: True, alive=forever)
+
+    newest = console.redis.xrevrange(keys.LIVE_ALERTS, count=1)
+    start = newest[0][0] if newest else "0-0"
+    made = [new_alert(), new_alert()]
+    wanted = {m.alert_id for m in made}
+    both = asyncio.run(_ours(follow(start), wanted, 2))
+    assert [a for _, a in both] == [m.alert_id for m in made]
+    resumed = asyncio.run(_ours(follow(both[0][0]), wanted, 1))
+    assert resumed == [both[1]]
+
+
+@pytest.mark.parametrize("last_event_id", [None, "0-1", "garbage"])
+def test_a_new_browser_or_one_whose_last_event_was_trimmed_gets_a_snapshot_first(
+        console, last_event_id):
+    new_alert()  # the stream is not empty, so "0-1" lies before its first entry
+
+    async def run():
+        async def snapshot():
+            return []
+
+        async def ended():
+            return False
+        client = aioredis.from_url(console.redis_url, decode_responses=True)
+        return [c async for c in live.follow(client, last_event_id,
+                                             snapshot=snapshot, visible=lambda a: True,
+                                             alive=ended)]
+    chunks = asyncio.run(run())
+    assert chunks[0].startswith("id: ") and "event: snapshot" in chunks[0]
+    assert chunks[-1].startswith("event: logout")
