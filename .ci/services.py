@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Start and stop kakou's local services without Docker: Apache Kafka (KRaft) and Redis.
+"""Start and stop kakou's local services without Docker: Apache Kafka (KRaft), Redis and
+PostgreSQL.
 
     python .ci/services.py up            # both; idempotent; waits until each answers
     python .ci/services.py down          # stops what this script started
     python .ci/services.py stop kafka    # one service (tests use this to cut the uplink)
     python .ci/services.py start kafka
     python .ci/services.py status
-    python .ci/services.py env           # the KAFKA_BOOTSTRAP_SERVERS / REDIS_URL to export
+    python .ci/services.py env           # KAFKA_BOOTSTRAP_SERVERS / REDIS_URL / DATABASE_URL
 
 Kafka's jars come from Maven Central through the committed ``.ci/kafka/pom.xml`` and run on the
-machine's Java 17; Redis is Debian's ``redis-server`` (installed with apt when missing, as root).
-Data, logs and pid files live in ``.services/`` (git-ignored). Ports come from KAKOU_KAFKA_PORT,
-KAKOU_KAFKA_CONTROLLER_PORT and KAKOU_REDIS_PORT. When KAFKA_BOOTSTRAP_SERVERS or REDIS_URL is set,
-that service is taken to exist already and nothing is started for it. Standard library only, so it
-runs before any virtual environment exists.
+machine's Java 17; Redis is Debian's ``redis-server`` and PostgreSQL Debian's ``postgresql``
+(each installed with apt when missing, as root). Data, logs and pid files live in ``.services/``
+(git-ignored). PostgreSQL never runs as root: as root, its folder belongs to the ``postgres``
+user, and folders above it that user cannot pass through get o+x (traversal only). Ports come
+from KAKOU_KAFKA_PORT, KAKOU_KAFKA_CONTROLLER_PORT, KAKOU_REDIS_PORT and KAKOU_PG_PORT. When
+KAFKA_BOOTSTRAP_SERVERS, REDIS_URL or DATABASE_URL is set, that service is taken to exist already
+and nothing is started for it. The local PostgreSQL trusts connections from 127.0.0.1 only, as
+the local Redis and Kafka do; production servers take their passwords and TLS in DATABASE_URL.
+Standard library only, so it runs before any virtual environment exists.
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ POM = ROOT / ".ci" / "kafka" / "pom.xml"
 KAFKA_PORT = int(os.environ.get("KAKOU_KAFKA_PORT", "9092"))
 CONTROLLER_PORT = int(os.environ.get("KAKOU_KAFKA_CONTROLLER_PORT", "9093"))
 REDIS_PORT = int(os.environ.get("KAKOU_REDIS_PORT", "6379"))
+PG_PORT = int(os.environ.get("KAKOU_PG_PORT", "5433"))  # 5432 is left to a system server
 KAFKA_HEAP = os.environ.get("KAKOU_KAFKA_HEAP", "512m")
 
 KAFKA_PROPERTIES = """\
@@ -219,6 +225,93 @@ def start_redis() -> None:
     say(f"redis: ready on 127.0.0.1:{REDIS_PORT} (AOF on)")
 
 
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+def pg_tool(name: str) -> str:
+    """A PostgreSQL server tool (initdb, pg_ctl) of the newest installed major version."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                   key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if found:
+        return str(found[-1])
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit("[services] PostgreSQL is missing; install Debian's postgresql package")
+    say("postgres: installing Debian's postgresql")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+    return pg_tool(name)
+
+
+def as_postgres(cmd: list[str]) -> list[str]:
+    """Root may not run the server: as root, run the tools as the postgres user."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def let_postgres_in(home: Path) -> None:
+    """As root: give ``home`` to the postgres user, and let it pass through the folders above."""
+    if os.geteuid() != 0:
+        return
+    subprocess.run(["chown", "-R", "postgres:postgres", str(home)], check=True)
+    for folder in home.parents:
+        passable = ["runuser", "-u", "postgres", "--", "test", "-x", str(folder)]
+        if subprocess.run(passable).returncode:
+            say(f"postgres: granting traversal (o+x) on {folder}")
+            folder.chmod(folder.stat().st_mode | 0o001)
+
+
+def pg_ready() -> bool:
+    return port_open(PG_PORT)
+
+
+def start_postgres() -> None:
+    if os.environ.get("DATABASE_URL"):
+        say("postgres: using DATABASE_URL")
+        return
+    home = STATE / "postgres"
+    data, log = home / "data", home / "postgres.log"
+    if (data / "postmaster.pid").exists() and pg_ready():
+        say(f"postgres: already running on 127.0.0.1:{PG_PORT}")
+        return
+    if port_open(PG_PORT):
+        sys.exit(f"[services] port {PG_PORT} is taken by another process; set KAKOU_PG_PORT")
+    initdb, pg_ctl = pg_tool("initdb"), pg_tool("pg_ctl")
+    (home / "run").mkdir(parents=True, exist_ok=True)
+    let_postgres_in(home)
+    if not (data / "PG_VERSION").exists():
+        subprocess.run(as_postgres([initdb, "-D", str(data), "-U", "kakou", "--auth=trust",
+                                    "--encoding=UTF8", "--locale=C.UTF-8"]),
+                       check=True, stdout=subprocess.DEVNULL)
+    options = (f"-p {PG_PORT} -k {home / 'run'} -c listen_addresses=127.0.0.1 "
+               "-c max_connections=200 -c shared_buffers=256MB")
+    started = subprocess.run(as_postgres([pg_ctl, "-D", str(data), "-l", str(log), "-o", options,
+                                          "-w", "-t", "60", "start"]),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if started.returncode:
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else started.stderr
+        sys.exit(f"[services] postgres did not start:\n{tail}")
+    pid = (data / "postmaster.pid").read_text().split("\n", 1)[0]
+    (STATE / "postgres.pid").write_text(pid)
+    exists = subprocess.run(as_postgres(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U",
+                                         "kakou", "-d", "postgres", "-qtAc", "SELECT 1 FROM "
+                                         "pg_database WHERE datname = 'kakou'"]),
+                            check=True, capture_output=True, text=True).stdout.strip()
+    if not exists:
+        subprocess.run(as_postgres(["createdb", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U",
+                                    "kakou", "kakou"]), check=True)
+    say(f"postgres: ready on 127.0.0.1:{PG_PORT} (data in {data})")
+
+
+def stop_postgres() -> None:
+    data = STATE / "postgres" / "data"
+    if not (data / "postmaster.pid").exists():
+        say("postgres: not running (nothing started by this script)")
+        return
+    subprocess.run(as_postgres([pg_tool("pg_ctl"), "-D", str(data), "-m", "fast", "-w",
+                                "stop"]), stdout=subprocess.DEVNULL)
+    (STATE / "postgres.pid").unlink(missing_ok=True)
+    say("postgres: stopped")
+
+
 # --- common ----------------------------------------------------------------------------------
 
 def stop(name: str, port: int) -> None:
@@ -239,14 +332,16 @@ def stop(name: str, port: int) -> None:
     say(f"{name}: stopped")
 
 
-STARTERS = {"kafka": start_kafka, "redis": start_redis}
-PORTS = {"kafka": KAFKA_PORT, "redis": REDIS_PORT}
+STARTERS = {"kafka": start_kafka, "redis": start_redis, "postgres": start_postgres}
+PORTS = {"kafka": KAFKA_PORT, "redis": REDIS_PORT, "postgres": PG_PORT}
 
 
 def env_lines() -> list[str]:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{KAFKA_PORT}")
     redis = os.environ.get("REDIS_URL", f"redis://127.0.0.1:{REDIS_PORT}/0")
-    return [f"export KAFKA_BOOTSTRAP_SERVERS={kafka}", f"export REDIS_URL={redis}"]
+    database = os.environ.get("DATABASE_URL", f"postgresql://kakou@127.0.0.1:{PG_PORT}/kakou")
+    return [f"export KAFKA_BOOTSTRAP_SERVERS={kafka}", f"export REDIS_URL={redis}",
+            f"export DATABASE_URL={database}"]
 
 
 def main() -> None:
@@ -255,13 +350,13 @@ def main() -> None:
     parser.add_argument("service", nargs="?", choices=sorted(STARTERS), help="default: all")
     args = parser.parse_args()
     STATE.mkdir(exist_ok=True)
-    names = [args.service] if args.service else ["redis", "kafka"]
+    names = [args.service] if args.service else ["redis", "postgres", "kafka"]
     if args.action in ("up", "start"):
         for name in names:
             STARTERS[name]()
     elif args.action in ("down", "stop"):
         for name in reversed(names):
-            stop(name, PORTS[name])
+            stop_postgres() if name == "postgres" else stop(name, PORTS[name])
     elif args.action == "status":
         for name in names:
             state = "running" if read_pid(name) and port_open(PORTS[name]) else "stopped"

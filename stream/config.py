@@ -6,6 +6,7 @@ the key. Every worker of a deployment must run with the same file.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -79,6 +80,16 @@ class StreamConfig(StrictModel):
                            "(one Redis round trip records a batch of passages)")
     batch_within_s: float = Field(default=0.02, gt=0, description="how long to wait for a "
                                   "batch to fill: adds at most this to an alert's latency")
+    history_hours: int = Field(
+        default=72, ge=1, description="non-hit passages are kept this long in the history "
+        "(PostgreSQL), as on the topic and in Redis; older hourly partitions are dropped")
+    default_hit_retention_days: int = Field(
+        default=365, ge=1, description="a passage that hit a list is kept this long")
+    hit_retention_days: dict[str, int] = Field(
+        default_factory=dict, description="per watchlist name, overrides "
+        "default_hit_retention_days; a hit on several lists is kept for the longest")
+    retention_check_s: float = Field(default=300.0, gt=0,
+                                     description="how often expired history is dropped")
     default_checkpoint: CheckpointPolicy = CheckpointPolicy()
     checkpoints: dict[str, CheckpointPolicy] = Field(
         default_factory=dict, description="per checkpoint id, overrides default_checkpoint")
@@ -89,6 +100,10 @@ class StreamConfig(StrictModel):
         if missing:
             raise ValueError(f"escalate_after_s needs every priority 1-5, missing {missing}")
         return self
+
+    def hit_retention(self, list_name: str) -> timedelta:
+        return timedelta(days=self.hit_retention_days.get(list_name,
+                                                          self.default_hit_retention_days))
 
     def checkpoint(self, checkpoint_id: str) -> CheckpointPolicy:
         return self.checkpoints.get(checkpoint_id, self.default_checkpoint)

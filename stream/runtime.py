@@ -9,9 +9,12 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from datetime import timedelta
+
 from stream.config import StreamConfig, load_stream_config
+from stream.history import PassageHistory
 from stream.match import WatchlistIndex
-from stream.settings import redis_url
+from stream.settings import database_url, redis_url
 from stream.state import StreamState
 from stream.wire import Alert, DeadLetter, StatusAlert
 
@@ -24,19 +27,30 @@ class Outbox(Protocol):
     async def send_dead_letter(self, key: bytes | None, letter: DeadLetter) -> None: ...
 
 
+class History(Protocol):
+    """The passage history (``stream.history.PassageHistory``)."""
+
+    async def record(self, passages, kept, now) -> int: ...
+
+    async def drop_expired(self, now) -> list[str]: ...
+
+
 @dataclass
 class Runtime:
     config: StreamConfig
     state: StreamState
     outbox: Outbox
     watchlist: WatchlistIndex
+    history: History
     #: set once the whole compacted watchlist topic is in ``watchlist``: matching waits for it
     watchlist_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def start(cls, outbox: Outbox) -> Runtime:
-        """The worker's runtime from its config file (``KAKOU_STREAM_CONFIG``) and ``REDIS_URL``."""
+        """The worker's runtime from its config file (``KAKOU_STREAM_CONFIG``), ``REDIS_URL``
+        and ``DATABASE_URL``."""
         config = load_stream_config()
         watchlist = WatchlistIndex(policies=config.policies(),
                                    default_policy=config.default_match.policy())
-        return cls(config, StreamState.connect(redis_url()), outbox, watchlist)
+        history = PassageHistory(database_url(), timedelta(hours=config.history_hours))
+        return cls(config, StreamState.connect(redis_url()), outbox, watchlist, history)

@@ -260,6 +260,13 @@ class WatchlistService:
             raise WatchlistError(str(exc)) from None
         if dry_run or not result.entries:
             return result
+        return self.import_checked(result, actor=actor, reason=reason,
+                                   case_number=case_number, source=source)
+
+    def import_checked(self, result: ImportResult, *, actor: str, reason: str,
+                       case_number: str | None = None, source: str = "csv") -> ImportResult:
+        """Publish the entries of an import checked before (``import_csv(dry_run=True)``)."""
+        _accountable(actor, reason)
         self._commit("watchlist.import", source, [(e.entry_id, e) for e in result.entries],
                      actor=actor, reason=reason, case_number=case_number,
                      details=_import_details(result))

@@ -1,7 +1,8 @@
-"""Passages → matches → alerts, traces and flow: the agent on kakou.passages.
+"""Passages → matches → alerts, traces, history and flow: the agent on kakou.passages.
 
-Each batch is matched first (in memory, idempotent), its hits raise their alerts, and then each
-passage is recorded once with its flow counts; a crash in between re-matches, never loses.
+Each batch is matched first (in memory, idempotent), its hits raise their alerts, each passage
+is written once to the history (PostgreSQL), and then recorded once in Redis with its flow
+counts; a crash in between re-matches and re-writes, never loses, never doubles.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from stream.alerting import publish_status, raise_or_attach
 from stream.alerts import alert_for
 from stream.app import app, passages_topic
 from stream.consume import consume
+from stream.history import Kept
 from stream.keys import NON_HIT_TTL_S
 from stream.match import Match, WatchlistIndex
 from stream.runtime import Runtime
@@ -39,6 +41,13 @@ async def alert_passage(rt: Runtime, passage: VehiclePassage, matches: list[Matc
         await raise_or_attach(rt, alert_for(passage, match, now), passage.event_id)
 
 
+def kept_for(rt: Runtime, passage: VehiclePassage, matches: list[Match]) -> Kept:
+    """How long the history keeps a hit: the longest policy of the lists it hit."""
+    lists = tuple(sorted({m.entry.list for m in matches}))
+    keep = max(rt.config.hit_retention(name) for name in lists)
+    return Kept(lists, passage.last_seen + keep)
+
+
 async def handle_passages(rt: Runtime, passages: list[VehiclePassage]) -> None:
     """Match first, then record each passage once. The hits of a batch raise their alerts
     concurrently (each waits for Kafka's acknowledgement), and the records of a batch go to
@@ -48,6 +57,8 @@ async def handle_passages(rt: Runtime, passages: list[VehiclePassage]) -> None:
     now = utcnow()
     hits = [(p, matches) for p in passages if (matches := match_passage(rt.watchlist, p))]
     await asyncio.gather(*(alert_passage(rt, p, matches, now) for p, matches in hits))
+    await rt.history.record(passages, {p.event_id: kept_for(rt, p, matches)
+                                       for p, matches in hits}, now)
     outside = [flow.outside_home(p.plate, rt.config.checkpoint(p.checkpoint_id).home_prefixes)
                for p in passages]
     counts = await rt.state.record_passages(passages, outside, now)

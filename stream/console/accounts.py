@@ -34,6 +34,7 @@ CAN: dict[str, frozenset[Role]] = {
     "alerts": frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     "covert": frozenset({Role.SUPERVISOR}),
     "users": frozenset({Role.SUPERVISOR}),
+    "watchlists": frozenset({Role.SUPERVISOR}),
     "audit": frozenset({Role.AUDITOR}),
 }
 

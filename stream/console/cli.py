@@ -24,7 +24,7 @@ from stream.audit import AuditLog
 from stream.console.accounts import Accounts, AccountError, Role
 from stream.console.config import ConsoleConfigError, load_console_config
 from stream.console.sessions import Sessions
-from stream.settings import redis_url
+from stream.settings import database_url, redis_url
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -41,14 +41,18 @@ def _password(args: argparse.Namespace) -> str:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from stream.console.app import Services, create_app
+    from stream.console.app import create_app
     from stream.console.desk import KafkaAlertPublisher
+    from stream.console.services import Services
+    from stream.history import HistoryReader
+    from stream.watchlist_api import WatchlistTopic
 
     config = load_console_config(args.config)
     config = config.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port))
                                        if v is not None})
     services = Services(config, redis.Redis.from_url(redis_url(), decode_responses=True),
-                        redis_url(), KafkaAlertPublisher())
+                        redis_url(), KafkaAlertPublisher(), HistoryReader(database_url()),
+                        WatchlistTopic())
     uvicorn.run(create_app(services), host=config.host, port=config.port, log_level="info",
                 ssl_certfile=str(config.tls.certificate) if config.tls else None,
                 ssl_keyfile=str(config.tls.key) if config.tls else None,

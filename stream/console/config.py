@@ -34,6 +34,14 @@ class Tls(StrictModel):
     key: Path
 
 
+class Place(StrictModel):
+    """Where a checkpoint is, for the trace map."""
+
+    name: str = ""
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
 class ConsoleConfig(StrictModel):
     host: str = Field(default="127.0.0.1", description="address to listen on")
     port: int = Field(default=8080, ge=1, le=65535)
@@ -50,6 +58,11 @@ class ConsoleConfig(StrictModel):
         "(every alert stays in it)")
     units: tuple[str, ...] = Field(default=(), description="dispatch units offered in the form "
                                    "(any other may be typed)")
+    checkpoints: dict[str, Place] = Field(
+        default_factory=dict, description="checkpoint id -> name and coordinates: the trace "
+        "map is laid out from them (checkpoints not named here are listed, not drawn)")
+    offline_after_s: float = Field(default=30.0, gt=0, description="a checkpoint whose last "
+                                   "heartbeat is older than this shows as offline")
     lock_wait_s: float = Field(default=2.0, gt=0, le=30, description="how long an action waits "
                                "for an alert another operator or worker holds, before 409")
 

@@ -12,21 +12,29 @@ from fastapi.testclient import TestClient
 
 from checkpoint.wire.base import utcnow
 from stream.console.accounts import Accounts, Role
-from stream.console.app import Services, create_app
-from stream.console.config import ConsoleConfig
+from stream.console.app import create_app
+from stream.console.config import ConsoleConfig, Place
 from stream.console.desk import KafkaAlertPublisher
+from stream.console.services import Services
 from stream.console.sessions import COOKIE
-from stream.settings import redis_url
+from stream.history import HistoryReader
+from stream.settings import database_url, redis_url
 from stream.state import StreamState
+from stream.watchlist_api import WatchlistTopic
 from stream.wire import Alert, MatchExplanation, WatchlistEntry
 
 PASSWORD = "correct horse battery staple"
-CONFIG = ConsoleConfig(covert_lists=("covert",), max_unacknowledged=2, units=("patrol-1",))
+CONFIG = ConsoleConfig(covert_lists=("covert",), max_unacknowledged=2, units=("patrol-1",),
+                       checkpoints={"demo-jinan-01": Place(name="G104 north exit", lat=36.742,
+                                                           lon=117.008),
+                                    "jinan-g220-east": Place(name="G220 east", lat=36.67,
+                                                             lon=117.15)})
 
 
 def make_services(kafka: str, config: ConsoleConfig = CONFIG, clock=None) -> Services:
     return Services(config, redis.Redis.from_url(redis_url(), decode_responses=True),
-                    redis_url(), KafkaAlertPublisher(kafka), clock)
+                    redis_url(), KafkaAlertPublisher(kafka), HistoryReader(database_url()),
+                    WatchlistTopic(kafka), clock)
 
 
 @pytest.fixture

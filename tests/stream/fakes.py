@@ -147,12 +147,29 @@ class FakeState:
         self.stats[f"{checkpoint_id}:idchecks_{verdict}"] += 1
 
 
+class FakeHistory:
+    """The passage history in memory: each passage once, and the hits' kept records."""
+
+    def __init__(self) -> None:
+        self.passages: dict[str, object] = {}
+        self.kept: dict[str, object] = {}
+
+    async def record(self, passages, kept, now):
+        for p in passages:
+            self.passages.setdefault(p.event_id, p)
+        self.kept.update(kept)
+        return len(passages)
+
+    async def drop_expired(self, now):
+        return []
+
+
 def runtime(config: StreamConfig | None = None, entries=()) -> Runtime:
     """A runtime on fakes, its watchlist loaded with ``entries``."""
     config = config or StreamConfig()
     index = WatchlistIndex(policies=config.policies(), default_policy=config.default_match.policy())
     for entry in entries:
         index.upsert(entry)
-    rt = Runtime(config, FakeState(), FakeOutbox(), index)
+    rt = Runtime(config, FakeState(), FakeOutbox(), index, FakeHistory())
     rt.watchlist_ready.set()
     return rt

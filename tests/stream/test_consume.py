@@ -11,6 +11,7 @@ from stream.config import StreamConfig
 from stream.consume import consume
 from stream.match import WatchlistIndex
 from stream.runtime import Runtime
+from tests.stream.fakes import FakeHistory
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 
@@ -59,7 +60,7 @@ class FakeOutbox:
 def test_a_batch_that_trips_a_bug_is_handled_again_one_by_one():
     handled: list[str] = []
     outbox, state = FakeOutbox(), FakeState()
-    rt = Runtime(StreamConfig(), state, outbox, WatchlistIndex())
+    rt = Runtime(StreamConfig(), state, outbox, WatchlistIndex(), FakeHistory())
 
     async def handle(items: list[VehiclePassage]) -> None:
         if any(p.plate == "BOOM1" for p in items):
@@ -84,7 +85,7 @@ def test_a_message_too_large_to_carry_is_dead_lettered_by_digest_and_the_next_on
 
     huge = b'{"plate": "' + b"X" * 900_000 + b'"}'    # malformed, near the broker's limit
     outbox, state = FakeOutbox(), FakeState()
-    rt = Runtime(StreamConfig(), state, outbox, WatchlistIndex())
+    rt = Runtime(StreamConfig(), state, outbox, WatchlistIndex(), FakeHistory())
     handled: list[str] = []
 
     async def handle(items):

@@ -79,3 +79,18 @@ def test_an_empty_batch_touches_nothing():
     rt = runtime(entries=[STOLEN])
     asyncio.run(handle_passages(rt, []))
     assert rt.outbox.alerts == [] and rt.state.passages == {}
+
+
+def test_every_passage_goes_to_the_history_and_hits_are_kept_by_their_longest_list():
+    wanted = WatchlistEntry(entry_id="w1", list="wanted", plate="KA482BC", category="wanted",
+                            priority=1, disposal="stop", created_by="t")
+    config = StreamConfig.model_validate({"default_hit_retention_days": 30,
+                                          "hit_retention_days": {"wanted": 3650}})
+    rt = runtime(config, entries=[STOLEN, wanted])
+    hit, other = passage("KA482BC"), passage("ZZ999ZZ", 1)
+    asyncio.run(handle_passages(rt, [hit, other]))
+    assert set(rt.history.passages) == {hit.event_id, other.event_id}
+    kept = rt.history.kept[hit.event_id]
+    assert kept.lists == ("stolen", "wanted")
+    assert kept.keep_until == hit.last_seen + timedelta(days=3650)
+    assert other.event_id not in rt.history.kept
