@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"NOT processed by the stream within 60 s: {len(missing)} passages", file=sys.stderr)
     print("\nwhere to look next:\n"
+          f"  the console:       make console, then http://127.0.0.1:8080 (first create an "
+          f"account: .venv/bin/kakou-console user add NAME --role supervisor)\n"
           f"  alerts on Kafka:   topic kakou.alerts (KAFKA_BOOTSTRAP_SERVERS)\n"
           f"  state in Redis:    redis-cli zrange {keys.OPEN_ALERTS} 0 -1 ; "
           f"redis-cli get kakou:alert:<id>\n"

@@ -8,19 +8,17 @@ import uuid
 
 import pytest
 import redis.asyncio as aioredis
-from kafka import KafkaConsumer, TopicPartition
 
-from checkpoint.wire.topics import ALERTS
 from stream import keys
 from stream.audit import AuditLog
 from stream.console import live
 from stream.console.accounts import Role
 from stream.console.app import create_app
 from stream.console.sessions import COOKIE
-from stream.wire import Alert, decode_alert
+from stream.wire import decode_alert
 
 from .test_alerts import passage, send, stored_alert
-from .test_edge_outage import wait_for
+from .test_edge_outage import wait_for, watchlist_alerts
 from .console_fixtures import (CONFIG, PASSWORD, client_for, logged_in, make_services,
                                new_alert)
 
@@ -169,18 +167,6 @@ def test_an_oversize_body_is_refused(console, users):
     assert response.status_code == 413
 
 
-def alert_updates(bootstrap: str, alert_id: str) -> list[Alert]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             consumer_timeout_ms=3000)
-    parts = [TopicPartition(ALERTS.name, p) for p in range(ALERTS.partitions)]
-    consumer.assign(parts)
-    consumer.seek_to_beginning(*parts)
-    found = [a for a in (decode_alert(m.value) for m in consumer)
-             if isinstance(a, Alert) and a.alert_id == alert_id]
-    consumer.close()
-    return found
-
-
 def test_the_workflow_end_to_end_is_audited_published_and_one_operator_wins(
         kafka, redis_client, worker, checkpoint_id, console, users):
     hit = passage(checkpoint_id, "KA482BC")   # on the sample watchlist: the worker alerts
@@ -213,7 +199,7 @@ def test_the_workflow_end_to_end_is_audited_published_and_one_operator_wins(
         assert step(first, csrf1, **form).status_code == 200, form
     assert console.redis.zscore(keys.OPEN_ALERTS, alert.alert_id) is None   # closed
 
-    published = alert_updates(kafka, alert.alert_id)
+    published = [a for a in watchlist_alerts(kafka) if a.alert_id == alert.alert_id]
     assert [a.state.value for a in published] == ["new", "acknowledged", "acknowledged",
                                                   "confirmed", "dispatched", "disposed"]
     assert len({a.event_id for a in published}) == len(published)
@@ -313,3 +299,18 @@ def test_a_new_browser_or_one_whose_last_event_was_trimmed_gets_a_snapshot_first
     chunks = asyncio.run(run())
     assert chunks[0].startswith("id: ") and "event: snapshot" in chunks[0]
     assert chunks[-1].startswith("event: logout")
+
+
+def test_any_replica_serves_any_session(kafka, console, users):
+    other = make_services(kafka)            # a second console process over the same Redis
+    first, csrf = logged_in(console, users[Role.OPERATOR])
+    second = client_for(other)
+    second.cookies.set(COOKIE, first.cookies.get(COOKIE), domain="testserver.local")
+    alert = new_alert()
+    assert second.get("/api/alerts").status_code == 200
+    step = second.post(f"/alerts/{alert.alert_id}/actions",
+                       data={"csrf": csrf, "step": "acknowledge", "expected": "new"})
+    assert step.status_code == 303
+    seen = {a["alert_id"]: a["state"] for a in first.get("/api/alerts").json()}
+    assert seen[alert.alert_id] == "acknowledged"
+    other.publisher.close()

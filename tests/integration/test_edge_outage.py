@@ -39,8 +39,9 @@ def wait_for(what: str, check, timeout_s: float, interval_s: float = 0.2):
     raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
-def alerts_on_topic(bootstrap: str, checkpoint_id: str) -> list[Alert]:
-    """Every alert message for this checkpoint on kakou.alerts, read from the beginning."""
+def watchlist_alerts(bootstrap: str) -> list[Alert]:
+    """Every watchlist alert message on kakou.alerts, read from the beginning, in order per
+    partition (so per alert)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                              consumer_timeout_ms=3000)
     parts = [TopicPartition(ALERTS.name, p) for p in range(ALERTS.partitions)]
@@ -48,7 +49,12 @@ def alerts_on_topic(bootstrap: str, checkpoint_id: str) -> list[Alert]:
     consumer.seek_to_beginning(*parts)
     found = [decode_alert(m.value) for m in consumer]
     consumer.close()
-    return [a for a in found if isinstance(a, Alert) and a.checkpoint_id == checkpoint_id]
+    return [a for a in found if isinstance(a, Alert)]
+
+
+def alerts_on_topic(bootstrap: str, checkpoint_id: str) -> list[Alert]:
+    """Every alert message for this checkpoint on kakou.alerts, read from the beginning."""
+    return [a for a in watchlist_alerts(bootstrap) if a.checkpoint_id == checkpoint_id]
 
 
 def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
