@@ -252,7 +252,7 @@ def let_postgres_in(home: Path) -> None:
     if os.geteuid() != 0:
         return
     subprocess.run(["chown", "-R", "postgres:postgres", str(home)], check=True)
-    for folder in home.parents:
+    for folder in reversed(home.parents):   # from the root down: the first closed one matters
         passable = ["runuser", "-u", "postgres", "--", "test", "-x", str(folder)]
         if subprocess.run(passable).returncode:
             say(f"postgres: granting traversal (o+x) on {folder}")

@@ -22,6 +22,7 @@ def alert_for(passage: VehiclePassage, match: Match, raised_at: datetime) -> Ale
         alert_id=alert_id,
         raised_at=raised_at,
         checkpoint_id=passage.checkpoint_id,
+        camera_id=passage.camera_id,
         passage_id=passage.event_id,
         plate=passage.plate,
         entry=entry,

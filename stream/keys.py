@@ -29,6 +29,7 @@ FLOW_INDEX = "kakou:flow:{window}:{checkpoint_id}"      # zset window start -> s
 FLOW_WARNED = "kakou:flow-warned:{alert_id}"             # the window's warning went out
 REJECTS_BY_LIST = "kakou:stats:rejects:list:{list}"  # hash reject reason -> count
 REJECTS_BY_CHECKPOINT = "kakou:stats:rejects:checkpoint:{checkpoint_id}"  # the same, per checkpoint
+REJECTS_BY_CAMERA = "kakou:stats:rejects:camera:{checkpoint_id}"  # hash "camera|reason" -> count
 SEEN_IDCHECK = "kakou:seen:idcheck:{event_id}"
 STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alerts, idchecks, ...
 AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"

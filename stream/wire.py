@@ -103,6 +103,7 @@ class Alert(Event):
     alert_id: str = Field(min_length=1)
     raised_at: AwareDatetime
     checkpoint_id: str
+    camera_id: str | None = Field(default=None, description="the camera that read the plate")
     passage_id: str | None = None
     idcheck_id: str | None = None
     plate: str | None = None

@@ -164,6 +164,9 @@ class Desk:
                 pipe.hincrby(keys.REJECTS_BY_LIST.format(list=alert.entry.list), reason, 1)
                 pipe.hincrby(keys.REJECTS_BY_CHECKPOINT.format(checkpoint_id=alert.checkpoint_id),
                              reason, 1)
+                if alert.camera_id:
+                    pipe.hincrby(keys.REJECTS_BY_CAMERA.format(
+                        checkpoint_id=alert.checkpoint_id), f"{alert.camera_id}|{reason}", 1)
             live(pipe, body)
             pipe.execute()
 

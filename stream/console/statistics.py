@@ -37,6 +37,7 @@ class CheckpointFigures:
     passages: int
     hits: dict[datetime, tuple[int, int]]  #: per hour: (hits, passages), from the history
     rejects: dict[str, int]           #: reject reason -> count
+    camera_rejects: dict[str, dict[str, int]]  #: camera -> reject reason -> count
 
 
 def checkpoint_ids(client: redis.Redis, configured: tuple[str, ...]) -> list[str]:
@@ -64,9 +65,14 @@ def checkpoint_figures(client: redis.Redis, checkpoint_id: str,
                        hits: dict[datetime, tuple[int, int]]) -> CheckpointFigures:
     stats = client.hgetall(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id))
     rejects = client.hgetall(keys.REJECTS_BY_CHECKPOINT.format(checkpoint_id=checkpoint_id))
+    cameras: dict[str, dict[str, int]] = {}
+    for key, count in client.hgetall(keys.REJECTS_BY_CAMERA.format(
+            checkpoint_id=checkpoint_id)).items():
+        camera, _, reason = key.partition("|")
+        cameras.setdefault(camera, {})[reason] = int(count)
     return CheckpointFigures(checkpoint_id, read_flow(client, checkpoint_id, "1h", 24),
                              int(stats.get("passages", 0)), hits,
-                             {k: int(v) for k, v in rejects.items()})
+                             {k: int(v) for k, v in rejects.items()}, dict(sorted(cameras.items())))
 
 
 def rejects_by_list(client: redis.Redis) -> dict[str, dict[str, int]]:

@@ -80,7 +80,8 @@ def new_alert(*, list_name: str = "stolen", plate: str = "鲁A12345", match: str
                            last_verified=utcnow())
     read = plate if match == "exact" else plate[:-1] + "8"
     alert = Alert(alert_id=str(uuid.uuid4()), raised_at=utcnow(),
-                  checkpoint_id=f"test-{uuid.uuid4().hex[:6]}", passage_id=str(uuid.uuid4()),
+                  checkpoint_id=f"test-{uuid.uuid4().hex[:6]}", camera_id="c1",
+                  passage_id=str(uuid.uuid4()),
                   plate=read, entry=entry,
                   match=MatchExplanation(type=match, read=read,
                                          differing_positions=list(differing)),

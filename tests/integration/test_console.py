@@ -9,7 +9,10 @@ import uuid
 import pytest
 import redis.asyncio as aioredis
 
+from checkpoint.wire.base import utcnow
+from checkpoint.wire.edge import CameraStatus, Heartbeat
 from stream import keys
+from stream.state import StreamState
 from stream.audit import AuditLog
 from stream.console import live
 from stream.console.accounts import Role
@@ -225,6 +228,19 @@ def test_a_rejection_is_counted_by_list_and_checkpoint(console, users):
                                "wrong-region") == "1"
     assert console.redis.hget(keys.REJECTS_BY_CHECKPOINT.format(
         checkpoint_id=alert.checkpoint_id), "wrong-region") == "1"
+    assert console.redis.hget(keys.REJECTS_BY_CAMERA.format(
+        checkpoint_id=alert.checkpoint_id), "c1|wrong-region") == "1"
+    beat = Heartbeat(checkpoint_id=alert.checkpoint_id, time=utcnow(), spool_depth=0,
+                     cameras=[CameraStatus(camera_id="c1", state="reconnecting")])
+
+    async def report() -> None:   # the box reports in, as a worker records it
+        state = StreamState.connect(console.redis_url)
+        await state.record_heartbeat(beat)
+        await state.close()
+    asyncio.run(report())
+    page = client.get("/stats")
+    assert page.status_code == 200 and "camera c1: wrong-region 1" in page.text
+    assert "c1: degraded" in page.text
 
 
 def test_covert_alerts_are_seen_by_supervisors_only(console, users):
