@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -112,6 +112,20 @@ def entry_from_row(row: Mapping[str, str], created_by: str,
         raise ValueError("; ".join(validation_problems(exc, root="row"))) from None
 
 
+def _rows(reader: csv.DictReader, result: ImportResult) -> Iterator[tuple[int, dict]]:
+    """(line number, row) of each line the csv module can split; a line it cannot (a stray
+    quote, a carriage return inside a field) is rejected with why, and reading goes on."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            result.rejected.append(RejectedLine(reader.line_num, f"not CSV: {exc}"))
+            continue
+        yield reader.line_num, row
+
+
 def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None,
               previous_keys: Sequence[PseudonymKey] | None = None) -> ImportResult:
     """Parse a watchlist CSV; good lines become entries, bad ones are reported, none is dropped.
@@ -120,8 +134,11 @@ def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None,
     environment (``checkpoint.wire.pseudonym.load_key``) when none is given; during a key
     rotation each person is tagged under every previous key too (``previous_keys``, else the
     environment's ``load_previous_keys``), as its own entry ``<entry_id>@<key_id>``."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = reader.fieldnames or []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise WatchlistFormatError(f"the header line is not CSV: {exc}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise WatchlistFormatError(f"missing column(s) {', '.join(missing)}; header is {header}")
@@ -135,8 +152,7 @@ def parse_csv(text: str, created_by: str, key: PseudonymKey | None = None,
             raise WatchlistFormatError(str(exc)) from None
     result = ImportResult()
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in _rows(reader, result):
         if None in row:
             result.rejected.append(RejectedLine(line, f"{len(row[None]) + len(header)} fields, "
                                                       f"header has {len(header)}"))

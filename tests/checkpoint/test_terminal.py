@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 import cv2
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checkpoint.config import (CameraConfig, CheckpointConfig, TerminalApiConfig,
                                TerminalConfig)
@@ -341,3 +343,32 @@ def test_a_prc_card_sent_as_an_mrz_is_unreadable_not_read_as_a_card(api):
                       content_type="image/jpeg")
     assert status == 200 and as_mrz["verdict"] == "unreadable"
     assert as_card["document_type"] == "cn-resident-id" and as_card["verdict"] == doc.verdict
+
+
+json_bodies = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["document", "lines", "number", "valid_from", "valid_until", "x"])
+        | st.text(max_size=8), inner, max_size=5), max_leaves=12)
+bodies = st.one_of(json_bodies.map(lambda v: json.dumps(v).encode()), st.binary(max_size=300),
+                   st.fixed_dictionaries({"document": st.sampled_from(["mrz", "cn-resident-id"]),
+                                          "lines": st.lists(st.text(max_size=60), max_size=4),
+                                          "number": st.text(max_size=40)}).map(
+                       lambda v: json.dumps(v).encode()))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(body=bodies, path=st.sampled_from(["/v1/checks", "/v1/checks/photo",
+                                          "/v1/checks/photo?document=mrz", "/v1/../etc/passwd",
+                                          "/v1/checks/%2e%2e/%2e%2e"]),
+       token=st.sampled_from([TOKENS["t1"], None, "forged-token", TOKENS["t1"] + "x"]),
+       content_type=st.sampled_from(["application/json", "image/jpeg", "text/plain"]))
+def test_any_request_gets_an_answer_or_a_clear_4xx_never_a_5xx(api, body, path, token,
+                                                               content_type):
+    status, answer = post(api, path, body, token=token, content_type=content_type)
+    assert status < 500, answer
+    if status >= 400:
+        assert answer["error"] and answer["detail"]
+    if token != TOKENS["t1"] and path.startswith("/v1/checks"):
+        assert status in (401, 404)

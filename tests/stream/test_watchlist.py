@@ -155,3 +155,13 @@ def test_previous_keys_come_from_a_folder_of_files_named_by_key_id(tmp_path):
     (tmp_path / "k0").write_bytes(b"short")
     with pytest.raises(PseudonymError, match="k0"):
         load_previous_keys({"KAKOU_ID_PREVIOUS_KEYS_DIR": str(tmp_path)})
+
+
+def test_a_line_the_csv_module_cannot_split_is_rejected_and_reading_goes_on():
+    text = ("entry_id,list,plate,category,priority,disposal\n"
+            'a1,stolen,KA482BC,stolen,1,stop\n'
+            'a2,stolen,"KA48\r2BC,stolen,1,stop\n'            # an unclosed quote
+            'a3,stolen,GD37TRN,stolen,1,stop\n')
+    result = parse_csv(text, created_by="t")
+    assert [e.entry_id for e in result.entries][:1] == ["a1"]
+    assert result.rejected and all(r.reason for r in result.rejected)
