@@ -140,8 +140,17 @@ class TerminalConfig(StrictModel):
                               "box never stores the token itself")
 
 
+class ConsoleReader(StrictModel):
+    """A control-room console that may fetch this box's scene images for its alerts."""
+
+    id: Annotated[str, Field(min_length=1, description="the console's name, for the log")]
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of its "
+                              "bearer token (`checkpoint terminal-token` makes one)")
+
+
 class TerminalApiConfig(StrictModel):
-    """The HTTP API the lane's hand-held ID terminals post documents to."""
+    """The box's HTTP API: the lane's hand-held ID terminals post documents to it, and the
+    control room's consoles fetch scene images from it."""
 
     host: str = Field(default="0.0.0.0", description="address to listen on")
     port: int = Field(default=8443, ge=1, le=65535)
@@ -156,15 +165,18 @@ class TerminalApiConfig(StrictModel):
     passage_window_s: float = Field(default=300.0, gt=0, description="a check links to its "
                                     "lane's latest passage seen at most this long before")
     terminals: list[TerminalConfig] = Field(min_length=1)
+    consoles: list[ConsoleReader] = Field(
+        default_factory=list, description="consoles that may fetch scene images "
+        "(GET /v1/evidence/DAY/FILE); none: scene images never leave the box")
 
     @model_validator(mode="after")
     def _check(self) -> TerminalApiConfig:
         ids = [t.id for t in self.terminals]
         if len(ids) != len(set(ids)):
             raise ValueError(f"terminal ids must be unique, got {ids}")
-        hashes = [t.token_sha256 for t in self.terminals]
+        hashes = [t.token_sha256 for t in (*self.terminals, *self.consoles)]
         if len(hashes) != len(set(hashes)):
-            raise ValueError("each terminal needs its own token")
+            raise ValueError("each terminal and console needs its own token")
         if (self.tls_certfile is None) != (self.tls_keyfile is None):
             raise ValueError("tls_certfile and tls_keyfile go together")
         return self

@@ -1,5 +1,6 @@
-"""The lane terminals' API: a hand-held terminal posts a document (a photo, or fields read from
-the chip or typed in) and is told, in the same request, the verdict and why.
+"""The box's HTTP API: a lane's hand-held terminal posts a document (a photo, or fields read
+from the chip or typed in) and is told, in the same request, the verdict and why; a control-room
+console with its own token fetches the scene image of a passage it has an alert for.
 
 ``TerminalService`` is the logic, with the box's event sink, its lanes and the pseudonym key
 passed in; ``terminal_app`` is its HTTP adapter (FastAPI), ``serve`` runs it (uvicorn, HTTPS
@@ -15,11 +16,13 @@ import hashlib
 import hmac
 import io
 import logging
+import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import cv2
@@ -27,7 +30,7 @@ import numpy as np
 import uvicorn
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from PIL import Image, UnidentifiedImageError
 from starlette.concurrency import run_in_threadpool
@@ -49,6 +52,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: A scene image's reference on the box: its day folder and its passage's event id.
+SCENE_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+SCENE_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jpg")
 #: The photo formats a terminal may send, by the format Pillow finds in the bytes.
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")   #: how those formats' files begin
@@ -165,6 +171,20 @@ class TerminalService:
                 return terminal
         raise Refusal(401, "unauthenticated", "this terminal token is not known to the box")
 
+    def scene_image(self, authorization: str | None, day: str, name: str) -> Path:
+        """The scene image a console asks for by its reference (DAY/EVENT_ID.jpg), for a
+        console token only; Refusal 401 without one, 404 for anything else (a ref of another
+        form, or an image retention has purged)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        digest = token_hash(token.strip()) if scheme.lower() == "bearer" else ""
+        if not any(hmac.compare_digest(digest, c.token_sha256) for c in self.api.consoles):
+            raise Refusal(401, "unauthenticated", "a console token is required for evidence")
+        path = self.cfg.evidence_dir / day / name
+        if not (SCENE_DAY.fullmatch(day) and SCENE_NAME.fullmatch(name)) or not path.is_file():
+            raise Refusal(404, "not_found", "no such scene image on this box (scene images are "
+                          f"kept {self.cfg.evidence_retention_hours:g} h)")
+        return path
+
     def check_fields(self, terminal: TerminalConfig, body: bytes) -> CheckResult:
         try:
             request = FieldsRequest.validate_json(body)
@@ -259,7 +279,7 @@ class TerminalService:
 
 def terminal_app(service: TerminalService) -> FastAPI:
     """The ASGI app: ``POST /v1/checks`` (JSON fields), ``POST /v1/checks/photo`` (a JPEG or
-    PNG body), ``GET /v1/health``."""
+    PNG body), ``GET /v1/evidence/DAY/FILE`` (a scene image, for consoles), ``GET /v1/health``."""
     app = FastAPI(title="kakou terminal API", docs_url=None, redoc_url=None, openapi_url=None)
     limit = service.api.max_body_bytes
 
@@ -304,6 +324,12 @@ def terminal_app(service: TerminalService) -> FastAPI:
         terminal = service.terminal_for(request.headers.get("authorization"))
         body = await body_of(request)
         return await run_in_threadpool(service.check_photo, terminal, body, document)
+
+    @app.get("/v1/evidence/{day}/{name}")
+    async def scene(request: Request, day: str, name: str) -> FileResponse:
+        path = service.scene_image(request.headers.get("authorization"), day, name)
+        return FileResponse(path, media_type="image/jpeg",
+                            headers={"Cache-Control": "private, no-store"})
 
     @app.exception_handler(404)
     async def _unknown(_: Request, __: Exception) -> JSONResponse:

@@ -42,6 +42,16 @@ class Place(StrictModel):
     lon: float = Field(ge=-180, le=180)
 
 
+class BoxLink(StrictModel):
+    """Where a checkpoint's box serves its scene images to consoles, and the console's token."""
+
+    url: str = Field(pattern=r"^https?://", description="the box's API, e.g. https://box:8443")
+    token_file: Path = Field(description="file holding this console's bearer token for the "
+                             "box (its SHA-256 is in the box's terminal_api.consoles)")
+    ca_file: Path | None = Field(default=None, description="CA bundle the box's certificate "
+                                 "is checked against; none: the system's")
+
+
 class ConsoleConfig(StrictModel):
     host: str = Field(default="127.0.0.1", description="address to listen on")
     port: int = Field(default=8080, ge=1, le=65535)
@@ -61,6 +71,9 @@ class ConsoleConfig(StrictModel):
     checkpoints: dict[str, Place] = Field(
         default_factory=dict, description="checkpoint id -> name and coordinates: the trace "
         "map is laid out from them (checkpoints not named here are listed, not drawn)")
+    boxes: dict[str, BoxLink] = Field(
+        default_factory=dict, description="checkpoint id -> its box's API, for scene images "
+        "on an alert's page; a checkpoint not named here shows the image's reference only")
     offline_after_s: float = Field(default=30.0, gt=0, description="a checkpoint whose last "
                                    "heartbeat is older than this shows as offline")
     lock_wait_s: float = Field(default=2.0, gt=0, le=30, description="how long an action waits "

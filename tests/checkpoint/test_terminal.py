@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkpoint.config import (CameraConfig, CheckpointConfig, TerminalApiConfig,
+from checkpoint.config import (CameraConfig, CheckpointConfig, ConsoleReader, TerminalApiConfig,
                                TerminalConfig)
 from checkpoint.lab.documents import draw_document, make_document, photograph
 from checkpoint.lanes import LaneBoard
@@ -29,6 +29,7 @@ from checkpoint.wire.topics import IDCHECKS
 
 KEY = PseudonymKey("k-unit", b"terminal-unit-test-secret")
 TOKENS = {"t1": "token-of-terminal-one-0123456789", "t2": "token-of-terminal-two-0123456789"}
+CONSOLE = "token-of-the-control-room-console-0123"
 BEFORE_EXPIRY = datetime(2010, 1, 1, 9, 0, tzinfo=timezone.utc)
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
        "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
@@ -53,13 +54,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def api():
+def api(tmp_path_factory):
     terminals = [TerminalConfig(id=t, lane=lane, token_sha256=token_hash(tok))
                  for (t, tok), lane in zip(TOKENS.items(), ("1", "2"))]
     cfg = CheckpointConfig(
         checkpoint_id="jinan-unit", cameras=[CameraConfig(id="c1", source="x.mp4", lane="1"),
                                              CameraConfig(id="c2", source="y.mp4", lane="2")],
+        evidence_dir=tmp_path_factory.mktemp("evidence"),
         terminal_api=TerminalApiConfig(host="127.0.0.1", port=free_port(), terminals=terminals,
+                                       consoles=[ConsoleReader(id="control-room",
+                                                               token_sha256=token_hash(CONSOLE))],
                                        max_body_bytes=2_000_000, max_image_pixels=4_000_000))
     clock = {"now": BEFORE_EXPIRY}
     sink, lanes = Sink(), LaneBoard(timedelta(seconds=cfg.terminal_api.passage_window_s))
@@ -67,7 +71,7 @@ def api():
     server = TerminalServer(service, cfg.terminal_api)
     server.start()
     yield {"url": f"http://127.0.0.1:{cfg.terminal_api.port}", "sink": sink, "lanes": lanes,
-           "service": service, "clock": clock}
+           "service": service, "clock": clock, "evidence": cfg.evidence_dir}
     server.stop()
 
 
@@ -372,3 +376,27 @@ def test_any_request_gets_an_answer_or_a_clear_4xx_never_a_5xx(api, body, path, 
         assert answer["error"] and answer["detail"]
     if token != TOKENS["t1"] and path.startswith("/v1/checks"):
         assert status in (401, 404)
+
+
+def get(api, path: str, token: str | None) -> tuple[int, bytes]:
+    request = urllib.request.Request(api["url"] + path)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_a_console_fetches_a_scene_image_and_nobody_else_does(api):
+    ref = "2026-12-01/0192f7a0-1c2d-7e3f-8a9b-0c1d2e3f4a5b.jpg"
+    scene = api["evidence"] / ref
+    scene.parent.mkdir(parents=True, exist_ok=True)
+    scene.write_bytes(b"\xff\xd8\xff a scene")
+    assert get(api, f"/v1/evidence/{ref}", CONSOLE) == (200, b"\xff\xd8\xff a scene")
+    for token in (None, TOKENS["t1"], "forged"):         # terminals may not read scenes
+        assert get(api, f"/v1/evidence/{ref}", token)[0] == 401
+    for bad in ("2026-12-01/missing-0000.jpg", "..%2F..%2Fetc/passwd", "2026-12-01/%2e%2e",
+                "2026-12-01/0192f7a0-1c2d-7e3f-8a9b-0c1d2e3f4a5c.jpg"):
+        assert get(api, f"/v1/evidence/{bad}", CONSOLE)[0] == 404, bad

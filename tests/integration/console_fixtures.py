@@ -11,6 +11,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from checkpoint.wire.base import utcnow
+from checkpoint.wire.edge import Evidence
 from stream.console.accounts import Accounts, Role
 from stream.console.app import create_app
 from stream.console.config import ConsoleConfig, Place
@@ -71,7 +72,8 @@ def logged_in(services: Services, username: str) -> tuple[TestClient, str]:
 
 
 def new_alert(*, list_name: str = "stolen", plate: str = "鲁A12345", match: str = "exact",
-              differing: tuple[int, ...] = (), priority: int = 1) -> Alert:
+              differing: tuple[int, ...] = (), priority: int = 1,
+              checkpoint_id: str | None = None, scene_ref: str | None = None) -> Alert:
     """An alert recorded as a worker records one (the real writer, StreamState)."""
     entry = WatchlistEntry(entry_id=f"e-{uuid.uuid4().hex[:8]}", list=list_name, plate=plate,
                            category="stolen vehicle", priority=priority,
@@ -80,12 +82,13 @@ def new_alert(*, list_name: str = "stolen", plate: str = "鲁A12345", match: str
                            last_verified=utcnow())
     read = plate if match == "exact" else plate[:-1] + "8"
     alert = Alert(alert_id=str(uuid.uuid4()), raised_at=utcnow(),
-                  checkpoint_id=f"test-{uuid.uuid4().hex[:6]}", camera_id="c1",
+                  checkpoint_id=checkpoint_id or f"test-{uuid.uuid4().hex[:6]}", camera_id="c1",
                   passage_id=str(uuid.uuid4()),
                   plate=read, entry=entry,
                   match=MatchExplanation(type=match, read=read,
                                          differing_positions=list(differing)),
-                  priority=priority, disposal=entry.disposal)
+                  priority=priority, disposal=entry.disposal,
+                  evidence=Evidence(scene_ref=scene_ref))
 
     async def record() -> None:
         state = StreamState.connect(redis_url())

@@ -5,32 +5,51 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis.asyncio as aioredis
 
+from checkpoint.config import (
+    CameraConfig,
+    CheckpointConfig,
+    ConsoleReader,
+    TerminalApiConfig,
+    TerminalConfig,
+)
+from checkpoint.lanes import LaneBoard
+from checkpoint.terminal import TerminalServer, TerminalService, token_hash
 from checkpoint.wire.base import utcnow
 from checkpoint.wire.edge import CameraStatus, Heartbeat
+from checkpoint.wire.pseudonym import PseudonymKey
 from stream import keys
-from stream.state import StreamState
 from stream.audit import AuditLog
 from stream.console import live
 from stream.console.accounts import Role
 from stream.console.app import create_app
+from stream.console.config import BoxLink
 from stream.console.sessions import COOKIE
+from stream.state import StreamState
 from stream.wire import decode_alert
 
+from .console_fixtures import (
+    CONFIG,
+    PASSWORD,
+    client_for,
+    logged_in,
+    make_services,
+    new_alert,
+)
 from .test_alerts import passage, send, stored_alert
+from .test_console_browser import free_port
 from .test_edge_outage import wait_for, watchlist_alerts
-from .console_fixtures import (CONFIG, PASSWORD, client_for, logged_in, make_services,
-                               new_alert)
 
 #: Capability each non-public route needs; a new route must be added here to pass.
 ROUTE_NEEDS = {
     ("GET", "/"): "session", ("POST", "/logout"): "session",
     ("GET", "/alerts"): "alerts", ("GET", "/api/alerts"): "alerts",
     ("GET", "/alerts/events"): "alerts", ("GET", "/alerts/{alert_id}"): "alerts",
-    ("POST", "/alerts/{alert_id}/actions"): "alerts",
+    ("POST", "/alerts/{alert_id}/actions"): "alerts", ("GET", "/alerts/{alert_id}/scene"): "alerts",
     ("GET", "/users"): "users", ("POST", "/users/{username}/logout"): "users",
     ("POST", "/users/{username}/disable"): "users",
     ("GET", "/audit"): "audit", ("GET", "/audit/verify"): "audit",
@@ -330,3 +349,41 @@ def test_any_replica_serves_any_session(kafka, console, users):
     seen = {a["alert_id"]: a["state"] for a in first.get("/api/alerts").json()}
     assert seen[alert.alert_id] == "acknowledged"
     other.publisher.close()
+
+
+def test_an_alerts_scene_image_comes_from_its_box_for_a_console_token(kafka, users, tmp_path):
+    token = "console-token-for-the-box-0123456789"
+    port = free_port()
+    box_cfg = CheckpointConfig(
+        checkpoint_id="scene-box", cameras=[CameraConfig(id="c1", source="x.mp4", lane="1")],
+        evidence_dir=tmp_path / "evidence",
+        terminal_api=TerminalApiConfig(
+            host="127.0.0.1", port=port,
+            terminals=[TerminalConfig(id="t1", lane="1", token_sha256=token_hash("t" * 32))],
+            consoles=[ConsoleReader(id="room", token_sha256=token_hash(token))]))
+    service = TerminalService(box_cfg, None, LaneBoard(timedelta(seconds=60)),
+                              PseudonymKey("k", b"k" * 32))
+    box = TerminalServer(service, box_cfg.terminal_api)
+    box.start()
+    ref = ".evidence/2026-12-01/0192f7a0-1c2d-7e3f-8a9b-0c1d2e3f4a5b.jpg"
+    scene = tmp_path / "evidence" / "2026-12-01" / ref.rsplit("/", 1)[1]
+    scene.parent.mkdir(parents=True)
+    scene.write_bytes(b"\xff\xd8\xff the whole frame")
+    (tmp_path / "token").write_text(token + "\n")
+    try:
+        linked = make_services(kafka, CONFIG.model_copy(update={"boxes": {"scene-box": BoxLink(
+            url=f"http://127.0.0.1:{port}", token_file=tmp_path / "token")}}))
+        client, _ = logged_in(linked, users[Role.OPERATOR])
+        alert = new_alert(checkpoint_id="scene-box", scene_ref=ref)
+        assert f'src="/alerts/{alert.alert_id}/scene"' in client.get(
+            f"/alerts/{alert.alert_id}").text
+        got = client.get(f"/alerts/{alert.alert_id}/scene")
+        assert got.status_code == 200 and got.content == b"\xff\xd8\xff the whole frame"
+        scene.unlink()                          # purged by the box's retention
+        gone = client.get(f"/alerts/{alert.alert_id}/scene")
+        assert gone.status_code == 404 and "no longer has" in gone.json()["detail"]
+        elsewhere = new_alert(scene_ref=ref)     # a checkpoint whose box is not linked
+        assert client.get(f"/alerts/{elsewhere.alert_id}/scene").status_code == 404
+        linked.publisher.close()
+    finally:
+        box.stop()

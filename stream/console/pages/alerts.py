@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import StreamingResponse
@@ -11,6 +11,7 @@ from starlette.responses import StreamingResponse
 from stream.audit import AuditError
 from stream.console import live
 from stream.console.desk import DeskError
+from stream.console.evidence import EvidenceError, fetch_scene
 from stream.console.sessions import Session
 from stream.console.web import fields, needs, page, services_of, viewer
 from stream.console.workflow import CHECKS, Request as StepRequest, Step, is_exact, verified
@@ -58,6 +59,24 @@ async def events(request: Request, session: Session = Depends(needs("alerts"))):
 async def alert_page(request: Request, alert_id: str,
                      session: Session = Depends(needs("alerts"))):
     return await _alert_page(request, alert_id, session)
+
+
+@router.get("/alerts/{alert_id}/scene")
+async def scene(request: Request, alert_id: str, session: Session = Depends(needs("alerts"))):
+    """The alert's scene image, from the box that keeps it."""
+    services = services_of(request)
+    try:
+        alert = await run_in_threadpool(services.desk.alert, alert_id[:64], viewer(session))
+    except DeskError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    box = services.config.boxes.get(alert.checkpoint_id)
+    if box is None or not alert.evidence.scene_ref:
+        raise HTTPException(404, "no scene image can be fetched for this alert")
+    try:
+        body = await run_in_threadpool(fetch_scene, box, alert.evidence.scene_ref)
+    except EvidenceError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    return Response(body, media_type="image/jpeg")
 
 
 @router.post("/alerts/{alert_id}/actions")
