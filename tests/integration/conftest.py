@@ -83,3 +83,20 @@ def checkpoint_id() -> str:
 def can_stop_kafka() -> None:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         pytest.skip("Kafka is external (KAFKA_BOOTSTRAP_SERVERS set); this test stops the broker")
+
+
+#: What the fault tests measured, printed at the end of the run (RELIABILITY.md cites them).
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figure():
+    """Record one measured figure (a line) for the end-of-run summary."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -57,8 +57,12 @@ def alerts_on_topic(bootstrap: str, checkpoint_id: str) -> list[Alert]:
     return [a for a in watchlist_alerts(bootstrap) if a.checkpoint_id == checkpoint_id]
 
 
+#: How long the broker stays down: longer than the clip, so most passages are made offline.
+OUTAGE_S = 120
+
+
 def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
-        kafka, redis_client, worker, checkpoint_id, can_stop_kafka, tmp_path):
+        kafka, redis_client, worker, checkpoint_id, can_stop_kafka, tmp_path, figure):
     # twelve vehicles over ~28 s, replayed at camera speed: passages keep coming while the broker
     # takes its time to stop, so some are made during the outage however slow the machine is
     truth = render_clip(tmp_path / "clip.mp4", plates=BUSY_PLATES, seed=3)
@@ -81,10 +85,13 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
                  lambda: passages and publisher.depth() == 0 and publisher.status.published, 120)
         sent_before_outage = len(passages)
         services("stop", "kafka")
+        stopped = time.monotonic()
         wait_for("two more passages while Kafka is down",
                  lambda: len(passages) >= sent_before_outage + 2, 120)
         assert publisher.depth() >= 2, "passages made during the outage wait in the spool"
         wait_for("the uplink to report the outage", lambda: not publisher.status.online, 60)
+        time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - stopped)))
+        spooled = publisher.depth()
         services("start", "kafka")
         replay.join(timeout=300)
         assert not replay.is_alive()
@@ -117,6 +124,10 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
             redis_client.get(keys.ALERT_KEY.format(alert_id=alert.alert_id)))
         assert stored.alert_id == alert.alert_id and stored.passage_id in ids
         assert stored.match.type == "exact" and stored.evidence.plate_jpeg_b64
+    figure(f"Kafka down {OUTAGE_S} s during a camera-speed replay: {len(ids)} passages "
+           f"({spooled} events still spooled when it came back), lost 0, duplicated 0; "
+           f"{len(on_topic)} alerts, "
+           "lost 0, duplicated 0")
 
     # the box reported itself: heartbeats with its spool depth reached the stream
     beat = json.loads(redis_client.get(keys.HEARTBEAT_KEY.format(checkpoint_id=checkpoint_id)))

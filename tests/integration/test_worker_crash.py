@@ -35,7 +35,7 @@ def raise_events(bootstrap: str, alert_ids: set[str]) -> dict[str, set[str]]:
 
 
 def test_sigkill_mid_stream_loses_no_alert_and_raises_none_twice(kafka, redis_client, worker,
-                                                                  checkpoint_id):
+                                                                  checkpoint_id, figure):
     # every hit at its own checkpoint, so the cool-down does not fold them into one visit
     passages = [passage(f"{checkpoint_id}-{i}", list(HITS)[i % 2] if i % 3 == 0 else f"NO{i:04d}X")
                 for i in range(240)]
@@ -63,3 +63,5 @@ def test_sigkill_mid_stream_loses_no_alert_and_raises_none_twice(kafka, redis_cl
                       and set(r) == expected and r, 60, 1)
     assert all(events == {alert_id} for alert_id, events in raised.items()), \
         "a raise went out twice with different event ids"
+    figure(f"stream worker SIGKILLed after {done_at_kill} of {len(passages)} passages, "
+           f"restarted: passages lost 0; {len(expected)} alerts, lost 0, duplicated 0")
