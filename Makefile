@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv system-deps services services-down demo console test test-unit bench-stream models clean
+.PHONY: help venv system-deps services services-down demo console test test-unit bench-stream audit-deps models clean
 
 help:
 	@echo "make demo           set up, start services, replay the sample clip, show alerts"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-unit      only the tests that need no Kafka/Redis"
 	@echo "make services       start Kafka (KRaft) and Redis locally; services-down stops them"
 	@echo "make bench-stream   stream throughput and alert latency with a 1M-entry watchlist (JSON)"
+	@echo "make audit-deps     known vulnerabilities in the installed dependencies (pip-audit)"
 	@echo "make models         train the project's own plate models (PyTorch; see models/README.md)"
 	@echo "make clean          remove the venv and all local service data"
 
@@ -57,6 +58,11 @@ test: venv services
 
 test-unit: venv
 	$(PY) -m pytest -ra -m "not integration"
+
+# Known vulnerabilities in the installed dependencies (pip-audit; needs PyPI's JSON API or OSV).
+audit-deps: venv
+	$(PY) -m pip install --quiet pip-audit
+	$(VENV)/bin/pip-audit --skip-editable
 
 # On the local services, in topics and a Redis database of its own, removed afterwards.
 bench-stream: venv services
