@@ -8,6 +8,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import redis.asyncio as aioredis
 
 from checkpoint.config import (
@@ -387,3 +389,33 @@ def test_an_alerts_scene_image_comes_from_its_box_for_a_console_token(kafka, use
         linked.publisher.close()
     finally:
         box.stop()
+
+
+form_values = st.text(max_size=60) | st.sampled_from(
+    ["acknowledge", "verify", "confirm", "reject", "dispatch", "dispose", "new", "acknowledged",
+     "confirmed", "on", "other", "misread", "../../etc/passwd", "<script>x</script>", "\x00",
+     "鲁A12345", "*", "?"])
+forms = st.dictionaries(st.sampled_from(["step", "expected", "note", "reason", "unit", "outcome",
+                                         "check_characters", "plate", "since", "until",
+                                         "checkpoint_id", "one_wrong", "case_number", "action",
+                                         "username", "password"]), form_values, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(form=forms, path=st.sampled_from(["/alerts/{alert}/actions", "/search", "/trace",
+                                         "/watchlists/entries/{alert}", "/watchlists/export",
+                                         "/users/{alert}/logout"]))  # not /login: its failures
+# would lock this test client's address out of the logins of the tests after it
+def test_any_form_on_any_post_route_gets_an_answer_or_a_clear_4xx(console, users, fuzz_alert,
+                                                                   form, path):
+    client, csrf = fuzz_alert["client"], fuzz_alert["csrf"]
+    response = client.post(path.format(alert=fuzz_alert["alert_id"]),
+                           data={**form, "csrf": csrf})
+    assert response.status_code < 500, (path, form, response.text[:300])
+
+
+@pytest.fixture
+def fuzz_alert(console, users):
+    client, csrf = logged_in(console, users[Role.SUPERVISOR])
+    return {"client": client, "csrf": csrf, "alert_id": new_alert().alert_id}
