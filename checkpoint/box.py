@@ -36,6 +36,9 @@ class EventSink(Protocol):
 
     def depth(self) -> int: ...
 
+    def spool_state(self) -> tuple[bool, int, int]:
+        """(spool full, events held in memory, events dropped)."""
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -72,9 +75,11 @@ class Checkpoint:
                  passage.plate_confidence, passage.camera_id)
 
     def heartbeat(self) -> Heartbeat:
+        full, held, dropped = self.publisher.spool_state()
         return Heartbeat(checkpoint_id=self.cfg.checkpoint_id, time=utcnow(),
                          cameras=[s.status() for s in self.stats.values()],
-                         spool_depth=self.publisher.depth(),
+                         spool_depth=self.publisher.depth(), spool_full=full, spool_held=held,
+                         spool_dropped=dropped,
                          terminal=self.terminal_status() if self.terminal_status else None)
 
     def send_heartbeat(self) -> None:

@@ -3,13 +3,21 @@
 The spool entry is removed only after the broker acknowledged it (acks=all, idempotent producer),
 so a lost uplink or a broker restart costs latency, never events. Re-sends after a failure can
 duplicate a message on the topic; every event carries an ``event_id`` and consumers de-duplicate.
+
+When the spool cannot take an event (its disk is full), the policy is: hold it in memory, in
+order, up to ``MAX_HELD`` events, and move it into the spool as soon as the uplink has freed
+space; past that, drop the newest and count them. Each state change is logged as an error, and
+the heartbeat says so (``spool_full``, ``spool_held``, ``spool_dropped``), so the control room
+sees a box about to lose data before it does.
 """
 from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from kafka import KafkaProducer
@@ -22,6 +30,8 @@ from checkpoint.wire.settings import kafka_bootstrap
 from checkpoint.wire.topics import ensure_topics
 
 log = logging.getLogger(__name__)
+#: Events held in memory while the spool's disk is full (a passage with its crop is ~10 KB).
+MAX_HELD = 5_000
 
 
 def _reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
@@ -45,6 +55,9 @@ class UplinkStatus:
     published: int = 0
     failures: int = 0
     last_error: str | None = None
+    spool_full: bool = False   #: the spool's last write failed (its disk is full)
+    held: int = 0              #: events held in memory meanwhile
+    dropped: int = 0           #: events lost because memory was full too
 
 
 class Publisher:
@@ -62,26 +75,66 @@ class Publisher:
         self._topics_ready = False
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._held: deque[tuple[str, bytes, bytes]] = deque()
+        self._held_lock = threading.Lock()
         self.status = UplinkStatus()
         self._thread = threading.Thread(target=self._drain_forever, name="kakou-uplink", daemon=True)
         self._thread.start()
 
     def publish(self, topic: str, key: str, event: BaseModel) -> None:
-        self._spool.put(topic, key.encode("utf-8"), encode(event))
+        item = (topic, key.encode("utf-8"), encode(event))
+        with self._held_lock:
+            if not self._held and self._put(item):
+                self._wake.set()
+                return
+            if len(self._held) < MAX_HELD:
+                self._held.append(item)
+            else:
+                if not self.status.dropped:
+                    log.error("spool full and %d events held in memory: dropping new events "
+                              "until the uplink frees space", MAX_HELD)
+                self.status.dropped += 1
+            self.status.held = len(self._held)
         self._wake.set()
 
+    def _put(self, item: tuple[str, bytes, bytes]) -> bool:
+        """Spool one event; False when the spool cannot take it (its disk is full)."""
+        try:
+            self._spool.put(*item)
+        except sqlite3.OperationalError as exc:
+            if not self.status.spool_full:
+                log.error("spool cannot take events (%s): holding them in memory, up to %d",
+                          exc, MAX_HELD)
+            self.status.spool_full = True
+            return False
+        if self.status.spool_full:
+            log.error("spool takes events again; %d were dropped meanwhile", self.status.dropped)
+        self.status.spool_full = False
+        return True
+
+    def _spool_held(self) -> None:
+        """Move events held in memory into the spool, oldest first, while it takes them."""
+        with self._held_lock:
+            while self._held and self._put(self._held[0]):
+                self._held.popleft()
+            self.status.held = len(self._held)
+
     def depth(self) -> int:
-        return self._spool.depth()
+        """Events waiting for Kafka: in the spool, and held in memory while it is full."""
+        return self._spool.depth() + self.status.held
+
+    def spool_state(self) -> tuple[bool, int, int]:
+        return self.status.spool_full, self.status.held, self.status.dropped
 
     def wait_drained(self, timeout_s: float) -> bool:
         """Block until everything spooled so far is acknowledged, or the timeout passes."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self._spool.depth() == 0:
+            if self.depth() == 0:
                 return True
             self._wake.set()
             time.sleep(0.1)
-        return self._spool.depth() == 0
+        return self.depth() == 0
 
     def close(self) -> None:
         """Stop the uplink thread; whatever is not yet acknowledged stays spooled for next start."""
@@ -93,6 +146,8 @@ class Publisher:
     def _drain_forever(self) -> None:
         backoff = 0.2
         while not self._stop.is_set():
+            if self.status.held:
+                self._spool_held()
             batch = self._spool.peek(self._batch_size)
             if not batch:
                 self._wake.wait(1.0)

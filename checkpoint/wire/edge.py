@@ -106,5 +106,9 @@ class Heartbeat(Event):
     checkpoint_id: str = Field(min_length=1)
     time: AwareDatetime
     cameras: list[CameraStatus] = Field(default_factory=list)
-    spool_depth: int = Field(ge=0)
+    spool_depth: int = Field(ge=0, description="events waiting for Kafka")
+    spool_full: bool = Field(default=False, description="the spool's disk is full: events are "
+                             "held in memory (spool_held), then dropped (spool_dropped)")
+    spool_held: int = Field(default=0, ge=0)
+    spool_dropped: int = Field(default=0, ge=0)
     terminal: TerminalStatus | None = None

@@ -27,6 +27,8 @@ class CheckpointState:
     state: str            #: online or offline
     last_heartbeat: datetime | None
     spool_depth: int | None
+    spool_full: bool              #: the box's spool disk is full (events held, then dropped)
+    spool_dropped: int
     cameras: list[CameraState]
 
 
@@ -58,6 +60,7 @@ def checkpoint_state(client: redis.Redis, checkpoint_id: str, offline_after_s: f
         for c in beat.cameras]
     return CheckpointState(checkpoint_id, "offline" if silent else "online",
                            beat.time if beat else None, beat.spool_depth if beat else None,
+                           bool(beat and beat.spool_full), beat.spool_dropped if beat else 0,
                            cameras)
 
 

@@ -105,6 +105,9 @@ class CountingSink:
     def publish(self, topic, key, event) -> None:
         self.events += 1
 
+    def spool_state(self):
+        return False, 0, 0
+
     def depth(self) -> int:
         return 0
 

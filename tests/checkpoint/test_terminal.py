@@ -43,6 +43,9 @@ class Sink:
     def publish(self, topic, key, event) -> None:
         self.events.append((topic, key, event))
 
+    def spool_state(self):
+        return False, 0, 0
+
     def depth(self) -> int:
         return 0
 

@@ -251,7 +251,8 @@ def test_a_rejection_is_counted_by_list_and_checkpoint(console, users):
         checkpoint_id=alert.checkpoint_id), "wrong-region") == "1"
     assert console.redis.hget(keys.REJECTS_BY_CAMERA.format(
         checkpoint_id=alert.checkpoint_id), "c1|wrong-region") == "1"
-    beat = Heartbeat(checkpoint_id=alert.checkpoint_id, time=utcnow(), spool_depth=0,
+    beat = Heartbeat(checkpoint_id=alert.checkpoint_id, time=utcnow(), spool_depth=7,
+                     spool_full=True, spool_held=7,
                      cameras=[CameraStatus(camera_id="c1", state="reconnecting")])
 
     async def report() -> None:   # the box reports in, as a worker records it
@@ -261,7 +262,7 @@ def test_a_rejection_is_counted_by_list_and_checkpoint(console, users):
     asyncio.run(report())
     page = client.get("/stats")
     assert page.status_code == 200 and "camera c1: wrong-region 1" in page.text
-    assert "c1: degraded" in page.text
+    assert "c1: degraded" in page.text and "SPOOL DISK FULL" in page.text
 
 
 def test_covert_alerts_are_seen_by_supervisors_only(console, users):
