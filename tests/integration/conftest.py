@@ -100,3 +100,24 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("reliability figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+#: Everything the test process itself logs (in-process consoles, boxes' uplinks, the worker's
+#: client code), for the test that no log holds a secret or a document's data.
+RUN_LOG = ROOT / ".services" / "pytest-run.log"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_log():
+    import logging
+    RUN_LOG.parent.mkdir(exist_ok=True)
+    handler = logging.FileHandler(RUN_LOG, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(min(previous, logging.INFO))
+    yield RUN_LOG
+    root.removeHandler(handler)
+    root.setLevel(previous)
+    handler.close()

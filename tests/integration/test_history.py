@@ -20,6 +20,13 @@ from .test_alerts import passage, processed, send
 from .test_edge_outage import wait_for
 
 
+def history_rows_of(event_ids: list[str]) -> dict[str, int]:
+    """event id -> how many history rows it has (only ids with rows)."""
+    with psycopg.connect(database_url()) as conn:
+        return dict(conn.execute("SELECT event_id, count(*) FROM passages WHERE event_id = "
+                                 "ANY(%s) GROUP BY event_id", (event_ids,)).fetchall())
+
+
 def rows_of(event_id: str) -> int:
     with psycopg.connect(database_url()) as conn:
         return conn.execute("SELECT count(*) FROM passages WHERE event_id = %s",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 
-import psycopg
 import pytest
 import redis.asyncio as aioredis
 
@@ -14,13 +13,13 @@ from stream import keys
 from stream.audit import AuditLog
 from stream.console import live
 from stream.console.accounts import Role
-from stream.settings import database_url
 from stream.wire import Alert, alert_id_for, decode_alert
 
 from .conftest import services
 from .console_fixtures import logged_in
 from .test_alerts import passage, processed, send, stored_alert
 from .test_edge_outage import wait_for
+from .test_history import history_rows_of
 
 
 @pytest.fixture
@@ -90,19 +89,12 @@ def test_a_redis_restart_under_load_loses_no_alert_state_session_or_live_event(
            "console session and audit chain kept, live stream resumed with every alert")
 
 
-def history_rows(event_ids: list[str]) -> dict[str, int]:
-    with psycopg.connect(database_url()) as conn:
-        rows = conn.execute("SELECT event_id, count(*) FROM passages WHERE event_id = ANY(%s) "
-                            "GROUP BY event_id", (event_ids,)).fetchall()
-    return dict(rows)
-
-
 def test_a_postgres_restart_under_load_leaves_no_passage_out_of_the_history(
         kafka, redis_client, worker, checkpoint_id, can_stop_postgres, figure):
     before = [passage(checkpoint_id, f"PG{i:04d}A") for i in range(5)]
     send(kafka, *before)
     wait_for("the history before the restart",
-             lambda: len(history_rows([p.event_id for p in before])) == 5, 60)
+             lambda: len(history_rows_of([p.event_id for p in before])) == 5, 60)
     services("stop", "postgres")
     try:
         during = [passage(checkpoint_id, f"PG{i:04d}B") for i in range(20)]
@@ -111,7 +103,7 @@ def test_a_postgres_restart_under_load_leaves_no_passage_out_of_the_history(
         services("start", "postgres")
     everything = before + during
     wait_for("every passage processed", lambda: processed(redis_client, *everything), 120, 0.5)
-    rows = history_rows([p.event_id for p in everything])
+    rows = history_rows_of([p.event_id for p in everything])
     assert rows == {p.event_id: 1 for p in everything}              # none missing, none twice
     figure(f"PostgreSQL restarted with {len(during)} passages in flight: history rows "
            f"{len(rows)} of {len(everything)}, each once")

@@ -87,16 +87,23 @@ def declared_too_large(url: str, size: int) -> int:
     return status
 
 
-def test_terminal_checks_on_a_running_box(kafka, redis_client, worker, checkpoint_id, tmp_path):
+def documents() -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+    """The test's documents (a person on a list, an expired, a forged one, one photographed)
+    and what of them must never be stored or logged: numbers, names, the MRZ lines."""
     rng = np.random.default_rng(5)
     person = make_mrz(rng, DocumentType.ICAO_TD3, TODAY)            # on a person list
     expired = make_mrz(rng, DocumentType.ICAO_TD3, TODAY, expired=True)
     forged = make_mrz(rng, DocumentType.ICAO_TD3, TODAY, forged=True)
     photo_doc = make_mrz(rng, DocumentType.ICAO_TD1, TODAY)
-    person_number = person[1][:9].rstrip("<")
     names = [person[0][5:].split("<")[0], photo_doc[2].split("<")[0]]
-    private = [person_number, person[0], person[1], expired[1][:9], forged[1][:9],
+    private = [person[1][:9].rstrip("<"), person[0], person[1], expired[1][:9], forged[1][:9],
                photo_doc[0][5:14], *(n for n in names if len(n) >= 6)]
+    return person, expired, forged, photo_doc, private
+
+
+def test_terminal_checks_on_a_running_box(kafka, redis_client, worker, checkpoint_id, tmp_path):
+    person, expired, forged, photo_doc, private = documents()
+    person_number = private[0]
 
     entry = WatchlistEntry(entry_id=f"{checkpoint_id}-person", list="persons",
                            subject_tag=subject_tag("icao-td3", person_number, KEY),
