@@ -104,6 +104,7 @@ def documents() -> tuple[list[str], list[str], list[str], list[str], list[str]]:
 def test_terminal_checks_on_a_running_box(kafka, redis_client, worker, checkpoint_id, tmp_path):
     person, expired, forged, photo_doc, private = documents()
     person_number = private[0]
+    rng = np.random.default_rng(6)   # draws the photographed document
 
     entry = WatchlistEntry(entry_id=f"{checkpoint_id}-person", list="persons",
                            subject_tag=subject_tag("icao-td3", person_number, KEY),
