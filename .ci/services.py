@@ -38,6 +38,10 @@ POM = ROOT / ".ci" / "kafka" / "pom.xml"
 KAFKA_PORT = int(os.environ.get("KAKOU_KAFKA_PORT", "9092"))
 CONTROLLER_PORT = int(os.environ.get("KAKOU_KAFKA_CONTROLLER_PORT", "9093"))
 REDIS_PORT = int(os.environ.get("KAKOU_REDIS_PORT", "6379"))
+#: A second listener that requires SASL/PLAIN, with a test account, for the tests that prove
+#: kakou's clients authenticate (KAKOU_KAFKA_SECURITY_PROTOCOL and friends).
+KAFKA_SASL_PORT = int(os.environ.get("KAKOU_KAFKA_SASL_PORT", "9094"))
+KAFKA_SASL_USER, KAFKA_SASL_PASSWORD = "kakoutest", "kakou-sasl-test-password"
 PG_PORT = int(os.environ.get("KAKOU_PG_PORT", "5433"))  # 5432 is left to a system server
 KAFKA_HEAP = os.environ.get("KAKOU_KAFKA_HEAP", "512m")
 
@@ -45,10 +49,12 @@ KAFKA_PROPERTIES = """\
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:{controller}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller},SASL_PLAINTEXT://127.0.0.1:{sasl_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl_port}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{sasl_user}="{sasl_password}";
 inter.broker.listener.name=PLAINTEXT
 log.dirs={data}
 num.partitions=1
@@ -149,7 +155,9 @@ def start_kafka() -> None:
     home.mkdir(parents=True, exist_ok=True)
     classpath = kafka_classpath()
     props = home / "server.properties"
-    props.write_text(KAFKA_PROPERTIES.format(port=KAFKA_PORT, controller=CONTROLLER_PORT, data=data))
+    props.write_text(KAFKA_PROPERTIES.format(port=KAFKA_PORT, controller=CONTROLLER_PORT, data=data,
+                                             sasl_port=KAFKA_SASL_PORT, sasl_user=KAFKA_SASL_USER,
+                                             sasl_password=KAFKA_SASL_PASSWORD))
     log = home / "kafka.log"
     (home / "log4j2.xml").write_text(LOG4J2.format(log=log))
     java = ["java", f"-Xms{KAFKA_HEAP}", f"-Xmx{KAFKA_HEAP}", "-XX:+UseG1GC",

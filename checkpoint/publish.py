@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from checkpoint.spool import Spool, SpooledEvent
 from checkpoint.wire.base import encode
-from checkpoint.wire.settings import kafka_bootstrap
+from checkpoint.wire.settings import kafka_bootstrap, kafka_security
 from checkpoint.wire.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ class Publisher:
                 linger_ms=5, max_block_ms=int(self._send_timeout_s * 1000),
                 request_timeout_ms=int(self._send_timeout_s * 500),
                 delivery_timeout_ms=int(self._send_timeout_s * 1000),
-                reconnect_backoff_max_ms=2_000, client_id="kakou-edge",
+                reconnect_backoff_max_ms=2_000, client_id="kakou-edge", **kafka_security(),
             )
         return self._producer
 

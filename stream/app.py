@@ -11,11 +11,20 @@ import asyncio
 from typing import Any
 
 import faust
+from aiokafka.helpers import create_ssl_context
+from faust.types.auth import CredentialsT
 
 from checkpoint.wire.base import encode
-from checkpoint.wire.settings import kafka_bootstrap, replication_factor
-from checkpoint.wire.topics import (ALERTS, DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, TopicSpec,
-                                    ensure_topics)
+from checkpoint.wire.settings import kafka_bootstrap, kafka_security, replication_factor
+from checkpoint.wire.topics import (
+    ALERTS,
+    DEADLETTER,
+    HEARTBEATS,
+    IDCHECKS,
+    PASSAGES,
+    TopicSpec,
+    ensure_topics,
+)
 from stream.runtime import Runtime
 from stream.wire import Alert, DeadLetter, StatusAlert
 
@@ -41,7 +50,35 @@ app = KakouApp("kakou-stream", autodiscover=["stream.agents"], store="memory://"
 def _where_kafka_is(app: faust.App, conf: Any, **_: Any) -> None:
     """The cluster, from the environment, read when Faust first configures the app."""
     conf.broker = [f"kafka://{host}" for host in kafka_bootstrap().split(",")]
+    conf.broker_credentials = faust_credentials(kafka_security())
     conf.topic_replication_factor = replication_factor()
+
+
+def faust_credentials(security: dict[str, object]) -> CredentialsT | None:
+    """kakou's Kafka security settings (``checkpoint.wire.settings.kafka_security``) as Faust's
+    credentials; None for a plain cluster."""
+    if not security:
+        return None
+    context = aiokafka_ssl(security)
+    if str(security["security_protocol"]).startswith("SASL"):
+        return faust.SASLCredentials(username=security["sasl_plain_username"],
+                                     password=security["sasl_plain_password"],
+                                     mechanism=security["sasl_mechanism"], ssl_context=context)
+    return faust.SSLCredentials(context)
+
+
+def aiokafka_security(security: dict[str, object]) -> dict[str, object]:
+    """kakou's Kafka security settings as aiokafka's consumer takes them."""
+    out = {k: v for k, v in security.items() if k != "ssl_cafile"}
+    context = aiokafka_ssl(security)
+    return {**out, "ssl_context": context} if context else out
+
+
+def aiokafka_ssl(security: dict[str, object]):
+    """The SSL context aiokafka wants (it takes no CA file of its own); None without SSL."""
+    if not str(security.get("security_protocol", "")).endswith("SSL"):
+        return None
+    return create_ssl_context(cafile=security.get("ssl_cafile"))
 
 
 def raw_topic(spec: TopicSpec) -> faust.TopicT:

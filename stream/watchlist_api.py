@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from checkpoint.wire.base import ContractError, decode, encode
-from checkpoint.wire.settings import kafka_bootstrap
+from checkpoint.wire.settings import kafka_bootstrap, kafka_security
 from checkpoint.wire.topics import WATCHLIST, ensure_topics
 from stream.audit import AuditError, AuditRecord
 from stream.watchlist import (COLUMNS, PERSON_COLUMNS, ImportResult, WatchlistFormatError,
@@ -94,6 +94,7 @@ class WatchlistTopic:
             self._ensure_topic()
             if self._producer is None:
                 self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, acks="all",
+                                               **kafka_security(),
                                                enable_idempotence=True, client_id="kakou-watchlist",
                                                linger_ms=5, batch_size=512 * 1024)
             futures = [self._producer.send(WATCHLIST.name, key=entry_id.encode(),
@@ -125,6 +126,7 @@ class WatchlistTopic:
     def _latest_values(self) -> dict[str, bytes | None]:
         """The last value of every key, from the beginning of the topic to its current end."""
         consumer = KafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                 **kafka_security(),
                                  client_id="kakou-watchlist-reader")
         try:
             parts = [TopicPartition(WATCHLIST.name, p) for p in range(WATCHLIST.partitions)]

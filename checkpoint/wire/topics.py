@@ -13,7 +13,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from checkpoint.wire.settings import kafka_bootstrap, replication_factor, topic_prefix
+from checkpoint.wire.settings import (kafka_bootstrap, kafka_security, replication_factor,
+                                     topic_prefix)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (PASSAGES, IDCHECKS, HEARTBEATS, WATCHLIST, 
 def ensure_topics(bootstrap: str | None = None, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
     """Create the missing topics; return the names created (empty when all existed)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap or kafka_bootstrap(), client_id="kakou-admin",
-                             request_timeout_ms=30_000)
+                             request_timeout_ms=30_000, **kafka_security())
     try:
         existing = set(admin.list_topics())
         created: list[str] = []

@@ -9,9 +9,9 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from checkpoint.wire.base import ContractError, decode
-from checkpoint.wire.settings import kafka_bootstrap
+from checkpoint.wire.settings import kafka_bootstrap, kafka_security
 from checkpoint.wire.topics import WATCHLIST
-from stream.app import app
+from stream.app import aiokafka_security, app
 from stream.consume import dead_letter
 from stream.match import WatchlistIndex
 from stream.wire import WatchlistEntry
@@ -45,6 +45,7 @@ async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int])
 async def follow_watchlist() -> None:
     rt = app.runtime
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), group_id=None,
+                                **aiokafka_security(kafka_security()),
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:

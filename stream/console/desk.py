@@ -21,7 +21,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from checkpoint.wire.base import encode, utcnow
-from checkpoint.wire.settings import kafka_bootstrap
+from checkpoint.wire.settings import kafka_bootstrap, kafka_security
 from checkpoint.wire.topics import ALERTS, ensure_topics
 from stream import keys
 from stream.audit import AuditLog
@@ -56,6 +56,7 @@ class KafkaAlertPublisher:
             if self._producer is None:
                 ensure_topics(self._bootstrap, (ALERTS,))
                 self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, acks="all",
+                                               **kafka_security(),
                                                enable_idempotence=True,
                                                client_id="kakou-console")
             self._producer.send(ALERTS.name, key=alert.alert_id.encode(),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from .conftest import ROOT, RUN_LOG
 from .console_fixtures import PASSWORD
+from .test_authenticated_redis import PASSWORD as REDIS_PASSWORD
+from .test_secured_kafka import SERVICES
 from .test_terminal import KEY, TOKEN, documents
 
 SECRETS = [PASSWORD, KEY.secret.decode(), TOKEN, "console-token-for-the-box-0123456789",
-           *documents()[4]]
+           SERVICES.KAFKA_SASL_PASSWORD, REDIS_PASSWORD, *documents()[4]]
 
 
 def test_no_log_of_the_run_holds_a_secret_or_a_documents_data(worker, tmp_path_factory):

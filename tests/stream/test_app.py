@@ -26,3 +26,17 @@ def test_a_worker_discovers_every_agent_and_imports_no_lab():
     assert not [m for m in modules if m.startswith("stream.lab")]
     assert [m for m in modules if m.startswith("checkpoint")] == \
         [m for m in modules if m.startswith("checkpoint.wire") or m == "checkpoint"]
+
+
+def test_kakou_security_settings_become_faust_and_aiokafka_credentials():
+    import faust
+
+    from stream.app import aiokafka_security, faust_credentials
+    sasl = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN",
+            "sasl_plain_username": "u", "sasl_plain_password": "p"}
+    assert faust_credentials({}) is None
+    credentials = faust_credentials(sasl)
+    assert isinstance(credentials, faust.SASLCredentials) and credentials.username == "u"
+    assert aiokafka_security(sasl) == sasl
+    tls = aiokafka_security({"security_protocol": "SSL"})
+    assert tls["security_protocol"] == "SSL" and tls["ssl_context"] is not None

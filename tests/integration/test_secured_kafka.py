@@ -1,0 +1,70 @@
+"""kakou's Kafka clients on a listener that requires SASL (the local broker's second listener,
+PLAIN, a test account): the edge's uplink and a stream worker authenticate with the password
+from a file, a wrong password keeps events spooled, and the password is in no log."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from checkpoint.publish import Publisher
+from checkpoint.spool import Spool
+from checkpoint.wire.topics import PASSAGES
+from stream.lab.worker import WorkerProcess
+
+from .conftest import ROOT
+from .test_alerts import passage, stored_alert
+from .test_edge_outage import wait_for
+
+spec = importlib.util.spec_from_file_location("services", ROOT / ".ci" / "services.py")
+SERVICES = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(SERVICES)
+SASL = f"127.0.0.1:{SERVICES.KAFKA_SASL_PORT}"
+
+
+@pytest.fixture
+def sasl_env(kafka, tmp_path, monkeypatch) -> dict[str, str]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        pytest.skip("Kafka is external (KAFKA_BOOTSTRAP_SERVERS set): no local SASL listener")
+    password = tmp_path / "kafka-password"
+    password.write_text(SERVICES.KAFKA_SASL_PASSWORD + "\n")
+    env = {"KAKOU_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAKOU_KAFKA_SASL_MECHANISM": "PLAIN",
+           "KAKOU_KAFKA_USERNAME": SERVICES.KAFKA_SASL_USER,
+           "KAKOU_KAFKA_PASSWORD_FILE": str(password)}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def test_the_uplink_and_a_worker_authenticate_and_a_wrong_password_is_refused(
+        sasl_env, redis_client, worker, checkpoint_id, tmp_path, monkeypatch):
+    hit = passage(checkpoint_id, "KA482BC")
+    uplink = Publisher(Spool(tmp_path / "box.sqlite"), SASL, send_timeout_s=5, max_backoff_s=1)
+    try:
+        uplink.publish(PASSAGES.name, checkpoint_id, hit)
+        assert uplink.wait_drained(60), uplink.status.last_error
+    finally:
+        uplink.close()
+    secured = WorkerProcess(tmp_path / "sasl-worker.log",
+                            env={**sasl_env, "KAFKA_BOOTSTRAP_SERVERS": SASL})
+    secured.start()                       # ready: it read the whole watchlist through SASL
+    try:
+        wait_for("the alert", lambda: stored_alert(redis_client, "demo-stolen-001", hit), 60)
+    finally:
+        secured.stop()
+
+    wrong = tmp_path / "wrong-password"
+    wrong.write_text("not the password")
+    monkeypatch.setenv("KAKOU_KAFKA_PASSWORD_FILE", str(wrong))
+    refused = Publisher(Spool(tmp_path / "refused.sqlite"), SASL, send_timeout_s=3,
+                        max_backoff_s=1)
+    try:
+        refused.publish(PASSAGES.name, checkpoint_id, passage(checkpoint_id, "ZZ00000"))
+        assert not refused.wait_drained(10) and refused.depth() == 1   # kept, not lost
+        assert not refused.status.online
+    finally:
+        refused.close()
+    logs = [tmp_path / "sasl-worker.log", *Path(ROOT / ".services" / "kafka").glob("*.log")]
+    assert not [p for p in logs if SERVICES.KAFKA_SASL_PASSWORD.encode() in p.read_bytes()]
