@@ -21,6 +21,12 @@ STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 BLOCK_MS = 15_000  #: a keep-alive comment at least this often, so proxies keep the line open
 
 
+def connect(url: str) -> aioredis.Redis:
+    """A client for one browser's stream. Its socket timeout outlasts the blocking read: with
+    redis-py's default (5 s) a quiet queue would break the stream every 5 s."""
+    return aioredis.from_url(url, decode_responses=True, socket_timeout=BLOCK_MS / 1000 + 10)
+
+
 def sse(event: str, data: str, event_id: str | None = None) -> str:
     head = f"id: {event_id}\n" if event_id else ""
     lines = "".join(f"data: {line}\n" for line in data.split("\n"))
@@ -34,7 +40,8 @@ def _older(a: str, b: str) -> bool:
 async def follow(client: aioredis.Redis, last_event_id: str | None, *,
                  snapshot: Callable[[], Awaitable[list[Alert]]],
                  visible: Callable[[Alert | StatusAlert], bool],
-                 alive: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+                 alive: Callable[[], Awaitable[bool]],
+                 block_ms: int = BLOCK_MS) -> AsyncIterator[str]:
     """SSE lines for one browser: a snapshot if it needs one, then every visible event."""
     last = last_event_id if last_event_id and STREAM_ID.match(last_event_id) else None
     first = await client.xrange(keys.LIVE_ALERTS, count=1)
@@ -44,7 +51,7 @@ async def follow(client: aioredis.Redis, last_event_id: str | None, *,
         queue = [json.loads(a.model_dump_json()) for a in await snapshot()]
         yield sse("snapshot", json.dumps(queue, ensure_ascii=False), last)
     while await alive():
-        rows = await client.xread({keys.LIVE_ALERTS: last}, block=BLOCK_MS, count=100)
+        rows = await client.xread({keys.LIVE_ALERTS: last}, block=block_ms, count=100)
         if not rows:
             yield ": keep-alive\n\n"
             continue

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     parts = [TopicPartition(PASSAGES.name, p) for p in range(PASSAGES.partitions)]
 
     def lag() -> int:
-        committed = admin.list_consumer_group_offsets("kakou-stream")
+        committed = admin.list_group_offsets({"kakou-stream": None}).get("kakou-stream", {})
         end = ends.end_offsets(parts)
         return sum(end[tp] - (committed[tp].offset if tp in committed else 0) for tp in parts)
 
@@ -187,7 +187,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
             growth = (np.mean(last) - np.mean(second)) / np.mean(second)
             memory[name] = {"second_minute_mb": round(float(np.mean(second)), 1),
                             "last_minute_mb": round(float(np.mean(last)), 1),
-                            "growth": round(float(growth), 3), "flat": abs(growth) <= args.flat}
+                            "growth": round(float(growth), 3), "flat": bool(abs(growth) <= args.flat)}
 
     def pct(a: np.ndarray, q: float) -> float | None:
         return round(float(np.percentile(a, q)), 1) if a.size else None

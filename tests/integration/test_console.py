@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import redis.asyncio as aioredis
 
 from checkpoint.config import (
     CameraConfig,
@@ -305,7 +304,7 @@ def test_the_live_stream_resumes_right_after_the_last_event_id(console):
         return []
 
     def follow(last):
-        return live.follow(aioredis.from_url(console.redis_url, decode_responses=True), last,
+        return live.follow(live.connect(console.redis_url), last,
                            snapshot=nothing,
                            visible=lambda a: True, alive=forever)
 
@@ -330,7 +329,7 @@ def test_a_new_browser_or_one_whose_last_event_was_trimmed_gets_a_snapshot_first
 
         async def ended():
             return False
-        client = aioredis.from_url(console.redis_url, decode_responses=True)
+        client = live.connect(console.redis_url)
         return [c async for c in live.follow(client, last_event_id,
                                              snapshot=snapshot, visible=lambda a: True,
                                              alive=ended)]
@@ -420,3 +419,24 @@ def test_any_form_on_any_post_route_gets_an_answer_or_a_clear_4xx(console, users
 def fuzz_alert(console, users):
     client, csrf = logged_in(console, users[Role.SUPERVISOR])
     return {"client": client, "csrf": csrf, "alert_id": new_alert().alert_id}
+
+
+def test_a_quiet_live_stream_stays_open_past_the_clients_default_timeout(console):
+    async def run() -> list[str]:
+        client = live.connect(console.redis_url)
+        newest = await client.xrevrange(keys.LIVE_ALERTS, count=1)
+        beats = []
+
+        async def alive():
+            return len(beats) < 1
+
+        async def nothing():
+            return []
+        async for chunk in live.follow(client, newest[0][0] if newest else "0-0",
+                                       snapshot=nothing, visible=lambda a: True, alive=alive,
+                                       block_ms=6_000):   # longer than redis-py's 5 s default
+            beats.append(chunk)
+        await client.aclose()
+        return beats
+    chunks = asyncio.run(run())
+    assert chunks[0] == ": keep-alive\n\n" or chunks[0].startswith("id: ")

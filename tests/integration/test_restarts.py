@@ -7,7 +7,6 @@ import asyncio
 import os
 
 import pytest
-import redis.asyncio as aioredis
 
 from stream import keys
 from stream.audit import AuditLog
@@ -37,7 +36,7 @@ def can_stop_postgres() -> None:
 def live_alerts_after(redis_url: str, last_id: str, wanted: set[str]) -> list[str]:
     """The ids of the wanted alerts a console's live stream sends after ``last_id``."""
     async def run() -> list[str]:
-        client = aioredis.from_url(redis_url, decode_responses=True)
+        client = live.connect(redis_url)
         seen: list[str] = []
 
         async def alive():

@@ -1,7 +1,6 @@
 """The live alert queue, an alert's evidence page, and the workflow steps on it."""
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -43,7 +42,7 @@ async def events(request: Request, session: Session = Depends(needs("alerts"))):
             services.sessions.alive, session)
 
     async def stream():
-        client = aioredis.from_url(services.redis_url, decode_responses=True)
+        client = live.connect(services.redis_url)
         try:
             async for chunk in live.follow(
                     client, request.headers.get("last-event-id"), snapshot=snapshot,
