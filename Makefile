@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv system-deps services services-down demo console test test-unit bench-stream audit-deps models clean
+.PHONY: help venv system-deps services services-down demo console test test-unit bench-stream reliability audit-deps models clean
 
 help:
 	@echo "make demo           set up, start services, replay the sample clip, show alerts"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-unit      only the tests that need no Kafka/Redis"
 	@echo "make services       start Kafka (KRaft) and Redis locally; services-down stops them"
 	@echo "make bench-stream   stream throughput and alert latency with a 1M-entry watchlist (JSON)"
+	@echo "make reliability    10-minute soak with a console open: memory, lag, latencies (JSON)"
 	@echo "make audit-deps     known vulnerabilities in the installed dependencies (pip-audit)"
 	@echo "make models         train the project's own plate models (PyTorch; see models/README.md)"
 	@echo "make clean          remove the venv and all local service data"
@@ -58,6 +59,11 @@ test: venv services
 
 test-unit: venv
 	$(PY) -m pytest -ra -m "not integration"
+
+# The 10-minute soak at the benchmark's steady rate with a console open (RELIABILITY.md); exits
+# non-zero when a process's memory grows.
+reliability: venv services
+	$(PY) -m stream.lab.soak --minutes 10 --rate 1000
 
 # Known vulnerabilities in the installed dependencies (pip-audit; needs PyPI's JSON API or OSV).
 audit-deps: venv
