@@ -9,8 +9,6 @@ ALERT_KEY = "kakou:alert:{alert_id}"
 OPEN_ALERTS = "kakou:alerts:open"            # zset alert_id -> raised_at (epoch s)
 LIVE_ALERTS = "kakou:alerts:live"  # stream: every alert event (field "alert": JSON), for consoles
 SEEN_PASSAGE = "kakou:seen:passage:{event_id}"
-PASSAGE_KEY = "kakou:passage:{event_id}"
-RECENT_PASSAGES = "kakou:passages:recent:{checkpoint_id}"  # zset event_id -> last_seen
 CHECKPOINT_STATS = "kakou:stats:checkpoint:{checkpoint_id}"  # hash counters
 HEARTBEAT_KEY = "kakou:heartbeat:{checkpoint_id}"
 CHECKPOINTS = "kakou:checkpoints"            # zset checkpoint_id -> last heartbeat (epoch s)
@@ -35,7 +33,7 @@ STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alert
 AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"
 AUDIT_HEAD = "kakou:audit:head"      # JSON {seq, hash} of the last record: appends WATCH it
 
-NON_HIT_TTL_S = 72 * 3600        # non-hit passages and their de-duplication marks: 72 hours
+NON_HIT_TTL_S = 72 * 3600        # passages' de-duplication marks (as long as the topic keeps them)
 TRACE_WINDOW_S = 24 * 3600       # a watched plate's trace
 DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps a message
 HEARTBEAT_TTL_S = 24 * 3600      # a box's latest heartbeat

@@ -186,7 +186,8 @@ class StreamState:
 
     async def record_passages(self, passages: list[VehiclePassage],
                               outside: list[bool | None], now: datetime) -> list[list[int] | None]:
-        """Keep each passage (72 h), count it per checkpoint and into its flow windows, once;
+        """Count each passage per checkpoint and into its flow windows, once (its de-duplication
+        mark lasts 72 h; the passage itself is in the history, not in Redis);
         ``outside``: whether each is from outside its checkpoint's home region (None: unknown).
         Returns the windows' counts after each passage (None for one recorded before)."""
         batch_keys: list[str] = [keys.STREAM_STATS]
@@ -273,11 +274,8 @@ def _record_arguments(passage: VehiclePassage,
     cid = passage.checkpoint_id
     seen = passage.last_seen.timestamp()
     passage_keys = [keys.SEEN_PASSAGE.format(event_id=passage.event_id),
-                    keys.PASSAGE_KEY.format(event_id=passage.event_id),
-                    keys.RECENT_PASSAGES.format(checkpoint_id=cid),
                     keys.CHECKPOINT_STATS.format(checkpoint_id=cid)]
-    passage_args: list[object] = [passage.model_dump_json(), passage.event_id, seen,
-                                  passage.dwell_seconds, "" if outside is None else int(outside)]
+    passage_args: list[object] = [passage.dwell_seconds, "" if outside is None else int(outside)]
     for window in flow.WINDOW_S:
         start = flow.window_start(seen, window)
         passage_keys += [keys.FLOW.format(window=window, checkpoint_id=cid, start=start),

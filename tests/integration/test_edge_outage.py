@@ -108,8 +108,6 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
     # every passage reached the stream, and was counted exactly once
     wait_for("the stream to record every passage", lambda: all(
         redis_client.exists(keys.SEEN_PASSAGE.format(event_id=i)) for i in ids), 120, 0.5)
-    recorded = redis_client.zrange(keys.RECENT_PASSAGES.format(checkpoint_id=checkpoint_id), 0, -1)
-    assert set(recorded) == ids
     stats = redis_client.hgetall(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id))
     assert int(stats["passages"]) == len(ids)
 
