@@ -190,7 +190,8 @@ class PassageHistory:
 
 
 class HistoryReader:
-    """The console's reads: passages by plate pattern, time and checkpoint; a plate's trace."""
+    """The console's reads: passages by plate pattern, time and checkpoint (searches and traces);
+    hits per hour."""
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -227,11 +228,6 @@ class HistoryReader:
             "count(*) AS passages FROM passages WHERE checkpoint_id = %s AND last_seen >= %s "
             "GROUP BY 1 ORDER BY 1", (checkpoint_id, since))
         return {r["hour"]: (r["hits"], r["passages"]) for r in rows}
-
-    def trace(self, plate: str, since: datetime, until: datetime) -> list[dict]:
-        """Where ``plate`` passed, oldest first."""
-        return list(reversed(self.search([plate.replace("\\", "\\\\").replace("%", "\\%")
-                                          .replace("_", "\\_")], since, until, limit=1000)))
 
 
 def _literal(pattern: str) -> bool:

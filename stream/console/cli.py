@@ -21,9 +21,9 @@ from pathlib import Path
 import redis
 
 from stream.audit import AuditLog
-from stream.console.accounts import Accounts, AccountError, Role
+from stream.console.accounts import AccountError, Accounts, Role
 from stream.console.config import ConsoleConfigError, load_console_config
-from stream.console.sessions import Sessions
+from stream.console.sessions import Sessions, end_sessions
 from stream.settings import database_url, redis_url
 
 
@@ -85,10 +85,8 @@ def _user(args: argparse.Namespace) -> int:
         accounts.set_password(name, _password(args))
         Sessions(client, load_console_config(args.config)).close_all(name)
     else:  # disable, logout: both end every session at once
-        audit.append(args.actor, f"user.{args.action}", name, reason="kakou-console")
-        if args.action == "disable":
-            accounts.set_disabled(name, True)
-        Sessions(client, load_console_config(args.config)).close_all(name)
+        end_sessions(accounts, Sessions(client, load_console_config(args.config)), audit,
+                     args.actor, name, disable=args.action == "disable", reason="kakou-console")
     print(f"{args.action}: {name}")
     return 0
 

@@ -2,6 +2,7 @@
 test, on the real services): Redis, the alerts topic, the history, the watchlist."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,8 +29,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.redis)
-        self.sessions = Sessions(self.redis, self.config, **({"clock": self.clock}
-                                                             if self.clock else {}))
+        self.sessions = Sessions(self.redis, self.config, clock=self.clock or time.time)
         self.audit = AuditLog(self.redis)
         self.desk = Desk(self.redis, self.audit, self.publisher,
                          covert_lists=self.config.covert_lists,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import redis
 
-from stream.console.accounts import Account, Role
+from stream.audit import AuditLog
+from stream.console.accounts import Account, AccountError, Accounts, Role
 from stream.console.config import ConsoleConfig
 
 SESSION = "kakou:console:session:{digest}"        # hash: username, role, csrf, created, address
@@ -133,3 +134,15 @@ class Sessions:
 
     def clear_failures(self, username: str) -> None:
         self._redis.delete(FAILURES.format(kind="account", who=username))
+
+
+def end_sessions(accounts: Accounts, sessions: Sessions, audit: AuditLog, actor: str,
+                 username: str, *, disable: bool, reason: str) -> None:
+    """Audited first: end every session of ``username`` and, with ``disable``, the account
+    (a supervisor's page and ``kakou-console user logout|disable`` both come here)."""
+    if accounts.get(username) is None:
+        raise AccountError(f"no account {username!r}")
+    audit.append(actor, "user.disable" if disable else "user.logout", username, reason=reason)
+    if disable:
+        accounts.set_disabled(username, True)
+    sessions.close_all(username)

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -22,31 +21,18 @@ import uuid
 
 import numpy as np
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-#: Installed in the page: the wall-clock time each alert row first appears.
-OBSERVER = """() => {
-  window.arrived = {};
-  new MutationObserver(() => {
-    for (const row of document.querySelectorAll('tr[data-alert-id]'))
-      if (!(row.dataset.alertId in window.arrived)) window.arrived[row.dataset.alertId] = Date.now();
-  }).observe(document.getElementById('queue'), {childList: true, subtree: true});
-}"""
-
 
 def run(args: argparse.Namespace) -> dict:
     import redis
-    import uvicorn
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     from checkpoint.wire.base import utcnow
     from stream.console.accounts import Accounts, Role
-    from stream.console.app import create_app
     from stream.console.config import ConsoleConfig
     from stream.console.desk import KafkaAlertPublisher
     from stream.console.services import Services
     from stream.history import HistoryReader
+    from stream.lab.live_console import open_queue, serve
     from stream.settings import database_url, redis_url
     from stream.state import StreamState
     from stream.watchlist_api import WatchlistTopic
@@ -57,14 +43,7 @@ def run(args: argparse.Namespace) -> dict:
     Accounts(client).create("bench-operator", "bench password 0123", Role.OPERATOR)
     services = Services(ConsoleConfig(), client, redis_url(), KafkaAlertPublisher(),
                         HistoryReader(database_url()), WatchlistTopic())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    url, server = serve(services)
     entry = WatchlistEntry(entry_id="bench", list="stolen", plate="鲁A12345", priority=1,
                            category="stolen vehicle", disposal="stop", created_by="bench")
     raised: dict[str, float] = {}
@@ -83,14 +62,7 @@ def run(args: argparse.Namespace) -> dict:
 
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/login")
-            page.fill("input[name=username]", "bench-operator")
-            page.fill("input[name=password]", "bench password 0123")
-            page.click("button[type=submit]")
-            expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
-            page.evaluate(OBSERVER)
+            browser, page = open_queue(p, url, "bench-operator", "bench password 0123")
             worker = threading.Thread(target=lambda: asyncio.run(record()))
             worker.start()
             worker.join()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,9 +51,8 @@ def service_pids() -> dict[str, int]:
 
 def run(args: argparse.Namespace, work: Path) -> dict:
     import redis
-    import uvicorn
     from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     from checkpoint.wire.base import encode
     from checkpoint.wire.edge import VehiclePassage
@@ -62,12 +60,11 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     from checkpoint.wire.topics import ALL_TOPICS, PASSAGES, ensure_topics
     from stream import keys
     from stream.console.accounts import Accounts, Role
-    from stream.console.app import create_app
     from stream.console.config import ConsoleConfig
     from stream.console.desk import KafkaAlertPublisher
     from stream.console.services import Services
     from stream.history import HistoryReader
-    from stream.lab.bench_console import CHROMIUM, FLAGS, OBSERVER
+    from stream.lab.live_console import open_queue, serve
     from stream.lab.worker import WorkerProcess
     from stream.settings import database_url, redis_url
     from stream.watchlist_api import WatchlistTopic
@@ -83,14 +80,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     Accounts(client).create("soak-operator", "soak password 0123", Role.OPERATOR)
     services = Services(ConsoleConfig(), client, redis_url(), KafkaAlertPublisher(),
                         HistoryReader(database_url()), WatchlistTopic())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    url, server = serve(services)
 
     seconds = args.minutes * 60
     sent_at: dict[str, float] = {}            # hit passage id -> wall clock when sent
@@ -134,14 +124,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     pids = {"worker": worker.proc.pid, "console+sender": os.getpid(), **service_pids()}
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/login")
-            page.fill("input[name=username]", "soak-operator")
-            page.fill("input[name=password]", "soak password 0123")
-            page.click("button[type=submit]")
-            expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
-            page.evaluate(OBSERVER)
+            browser, page = open_queue(p, url, "soak-operator", "soak password 0123")
             sender = threading.Thread(target=send, daemon=True)
             started = time.monotonic()
             sender.start()

@@ -29,10 +29,12 @@ from stream.console import live
 from stream.console.accounts import Role
 from stream.console.app import create_app
 from stream.console.config import BoxLink
+from stream.console.desk import Viewer
 from stream.console.sessions import COOKIE
 from stream.state import StreamState
 from stream.wire import decode_alert
 
+from ..checkpoint.test_terminal import free_port
 from .console_fixtures import (
     CONFIG,
     PASSWORD,
@@ -42,7 +44,6 @@ from .console_fixtures import (
     new_alert,
 )
 from .test_alerts import passage, send, stored_alert
-from .test_console_browser import free_port
 from .test_edge_outage import wait_for, watchlist_alerts
 
 #: Capability each non-public route needs; a new route must be added here to pass.
@@ -123,14 +124,9 @@ def test_posts_need_the_sessions_csrf_token_and_this_origin(console, users):
         other.cookies.get(COOKIE)).csrf}).status_code == 403   # another session's token
     assert client.post(url, data={**step, "csrf": csrf},
                        headers={"origin": "https://evil.example"}).status_code == 403
-    assert console.desk.alert(alert.alert_id, _viewer()).state.value == "new"
+    assert console.desk.alert(alert.alert_id, Viewer("pytest", True)).state.value == "new"
     assert client.post(url, data={**step, "csrf": csrf},
                        headers={"origin": "https://testserver"}).status_code == 303
-
-
-def _viewer():
-    from stream.console.desk import Viewer
-    return Viewer("pytest", True)
 
 
 def test_wrong_passwords_are_refused_then_the_account_is_locked_for_the_window(console, users):

@@ -4,7 +4,6 @@ queue and an alert's page are saved there (the README's screenshots)."""
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -15,19 +14,10 @@ from playwright.sync_api import expect, sync_playwright
 
 from stream.console.accounts import Role
 from stream.console.app import create_app
+from stream.lab.live_console import CHROMIUM, FLAGS
 
+from ..checkpoint.test_terminal import free_port
 from .console_fixtures import PASSWORD, new_alert
-
-CHROMIUM = "/usr/bin/chromium"
-#: Headless, and never reaching outside hosts (this network refuses them; see design.md).
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from stream.console.desk import DeskError
 from stream.console.evidence import EvidenceError, fetch_scene
 from stream.console.sessions import Session
 from stream.console.web import fields, needs, page, services_of, viewer
-from stream.console.workflow import CHECKS, Request as StepRequest, Step, is_exact, verified
+from stream.console.workflow import CHECKS, Step, is_exact, verified
+from stream.console.workflow import Request as StepRequest
 from stream.wire import AlertState
 
 router = APIRouter()

@@ -8,8 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from stream.console.accounts import AccountError
-from stream.console.services import Services
-from stream.console.sessions import Session
+from stream.console.sessions import Session, end_sessions
 from stream.console.web import needs, page, services_of
 
 router = APIRouter()
@@ -38,18 +37,10 @@ async def disable(request: Request, username: str, session: Session = Depends(ne
 
 async def _end(request: Request, session: Session, username: str, disable: bool) -> None:
     try:
-        await run_in_threadpool(end_sessions, services_of(request), session.username,
-                                username[:64], disable)
+        services = services_of(request)
+        await run_in_threadpool(lambda: end_sessions(
+            services.accounts, services.sessions, services.audit, session.username,
+            username[:64], disable=disable, reason="supervisor"))
     except AccountError as exc:
         raise HTTPException(404, str(exc)) from None
 
-
-def end_sessions(services: Services, actor: str, username: str, disable: bool) -> None:
-    """Audited first: end every session of ``username`` and, with ``disable``, the account."""
-    if services.accounts.get(username) is None:
-        raise AccountError(f"no account {username!r}")
-    services.audit.append(actor, "user.disable" if disable else "user.logout", username,
-                          reason="supervisor")
-    if disable:
-        services.accounts.set_disabled(username, True)
-    services.sessions.close_all(username)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, Request
@@ -37,9 +38,7 @@ EDITABLE = tuple(c for c in COLUMNS if c not in ("entry_id", "subject_tag", "key
 async def lists_page(request: Request, q: str = "", list_name: str = "",
                      session: Session = Depends(needs("watchlists"))):
     entries = await run_in_threadpool(services_of(request).watchlists.entries)
-    counts: dict[str, int] = {}
-    for e in entries:
-        counts[e.list] = counts.get(e.list, 0) + 1
+    counts = Counter(e.list for e in entries)
     needle = q.strip().upper()
     shown = [e for e in entries if (not list_name or e.list == list_name) and (
         not needle or needle in (e.plate or e.pattern or "").upper()
