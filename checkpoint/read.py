@@ -80,8 +80,22 @@ class RapidOcrReader:
         return reads
 
 
-def rectify(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The quadrilateral warped to an upright rectangle (perspective-corrected plate crop)."""
+def widen(corners: np.ndarray, context: tuple[float, float]) -> np.ndarray:
+    """The quadrilateral grown along its own axes by ``context`` (x, y) shares of its width and
+    height on each side."""
+    tl, tr, br, bl = corners.astype(np.float64)
+    across = (tr - tl + br - bl) / 2 * context[0]
+    down = (bl - tl + br - tr) / 2 * context[1]
+    return np.array([tl - across - down, tr + across - down, br + across + down,
+                     bl - across + down], np.float32)
+
+
+def rectify(image: np.ndarray, corners: np.ndarray,
+            context: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """The quadrilateral warped to an upright rectangle (perspective-corrected plate crop), with
+    ``context`` around it (see ``widen``)."""
+    if any(context):
+        corners = widen(corners, context)
     tl, tr, br, bl = corners.astype(np.float32)
     w = int(round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))))
     h = int(round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))))
@@ -172,8 +186,10 @@ class OnnxPlateReader:
                  if _plate_shaped(d.corners, self.min_height)]
         if not found:
             return []
-        crops = [rectify(image, d.corners) for d in found]
-        readings = self.recognisers.for_region(region).recognise(crops)
+        recogniser = self.recognisers.for_region(region)
+        context = recogniser.context
+        crops = [rectify(image, d.corners, context) for d in found]
+        readings = recogniser.recognise(crops, context)
         reads = (to_plate_read(r, d.corners, region) for r, d in zip(readings, found))
         return [r for r in reads if r is not None]
 

@@ -8,7 +8,9 @@ matcher also tries.
 A recogniser may read each crop in several views (``views``): as found, a little tighter, looser
 and shifted. Each view's reads are candidates, and the text likeliest over all views (the CTC
 likelihood, summed) is kept: the detector's corners wander by a few per cent, and a character one
-framing cuts or crowds another reads whole.
+framing cuts or crowds another reads whole. A crop cut with ``context`` (the scene around the
+found corners, ``CtcRecogniser.context``) gives the looser views real pixels where a character
+was cut off, not the crop's edge repeated.
 """
 from __future__ import annotations
 
@@ -51,7 +53,11 @@ class Reading:
 
 
 class PlateRecogniser(Protocol):
-    def recognise(self, crops: list[np.ndarray]) -> list[Reading]: ...
+    #: The scene around a plate, (x, y) shares of its size on each side, it wants in a crop.
+    context: tuple[float, float]
+
+    def recognise(self, crops: list[np.ndarray],
+                  context: tuple[float, float] = (0.0, 0.0)) -> list[Reading]: ...
 
 
 def prepare_crop(crop: np.ndarray, width: int) -> np.ndarray:
@@ -91,16 +97,45 @@ def as_line(crop: np.ndarray, two_rows_below: float | None) -> np.ndarray:
     return crop
 
 
-def reframe(crop: np.ndarray, margins: tuple[float, float, float, float]) -> np.ndarray:
-    """The crop seen through a window moved by ``margins`` (see ``VIEWS``), at the crop's size;
-    beyond the crop its edge pixels repeat."""
+def reframe(crop: np.ndarray, margins: tuple[float, float, float, float],
+            size: tuple[int, int] | None = None) -> np.ndarray:
+    """The crop seen through a window moved by ``margins`` (see ``VIEWS``), at ``size`` (width,
+    height; default the crop's); beyond the crop its edge pixels repeat."""
     h, w = crop.shape[:2]
+    out_w, out_h = size or (w, h)
     left, top, right, bottom = margins
     src = np.float32([[left * w, top * h], [w - right * w, top * h],
                       [w - right * w, h - bottom * h], [left * w, h - bottom * h]])
-    dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    return cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h),
+    dst = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
+    return cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (out_w, out_h),
                                borderMode=cv2.BORDER_REPLICATE)
+
+
+def reach(views: tuple[tuple[float, float, float, float], ...]) -> tuple[float, float]:
+    """How far the loosest of ``views`` looks beyond the crop as found: (x, y) shares of its
+    width and height, on each side."""
+    return (max(0.0, *(-m for v in views for m in (v[0], v[2]))),
+            max(0.0, *(-m for v in views for m in (v[1], v[3]))))
+
+
+def within(margins: tuple[float, float, float, float],
+           context: tuple[float, float]) -> tuple[float, float, float, float]:
+    """A view's margins (shares of the plate as found) as shares of a crop cut with
+    ``context`` around it."""
+    cx, cy = context
+    sx, sy = 1 + 2 * cx, 1 + 2 * cy
+    left, top, right, bottom = margins
+    return (cx + left) / sx, (cy + top) / sy, (cx + right) / sx, (cy + bottom) / sy
+
+
+def views_of(crop: np.ndarray, views: tuple[tuple[float, float, float, float], ...],
+             context: tuple[float, float] = (0.0, 0.0)) -> list[np.ndarray]:
+    """The crop through each view, each at the size of the plate as found; ``context``: the
+    crop was cut that much wider and taller than the plate on each side."""
+    h, w = crop.shape[:2]
+    size = (max(1, round(w / (1 + 2 * context[0]))), max(1, round(h / (1 + 2 * context[1]))))
+    return [crop if not any(m) and size == (w, h) else reframe(crop, within(m, context), size)
+            for m in views]
 
 
 @dataclass(frozen=True)
@@ -192,8 +227,14 @@ def _extended(labels: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def ctc_log_likelihoods(folded: np.ndarray, labels: list[list[int]]) -> np.ndarray:
     """log P(labels | views) per candidate, summed over the views of (views, T, plate classes)
-    ``folded``: the CTC forward algorithm, rescaled each frame. Hand-written, vectorised over
-    views and candidates, because onnxruntime has no CTC loss and PyTorch is training-only."""
+    ``folded``."""
+    return ctc_view_log_likelihoods(folded, labels).sum(axis=0)
+
+
+def ctc_view_log_likelihoods(folded: np.ndarray, labels: list[list[int]]) -> np.ndarray:
+    """log P(label | view), (views, candidates), for (views, T, plate classes) ``folded``: the
+    CTC forward algorithm, rescaled each frame. Hand-written, vectorised over views and
+    candidates, because onnxruntime has no CTC loss and PyTorch is training-only."""
     ext, can_skip = _extended(labels)
     emit = _nothing_merged(folded)[:, :, ext]               # (views, T, candidates, states)
     alpha = np.zeros(emit[:, 0].shape[:-1] + (ext.shape[1] + 2,))  # two empty states first
@@ -208,7 +249,7 @@ def ctc_log_likelihoods(folded: np.ndarray, labels: list[list[int]]) -> np.ndarr
     ends = 2 + 2 * np.array([len(row) for row in labels])   # the last label's state, padded
     rows = np.arange(len(labels))
     with np.errstate(divide="ignore"):
-        return (np.log(alpha[:, rows, ends] + alpha[:, rows, ends - 1]) + log_scale).sum(axis=0)
+        return np.log(alpha[:, rows, ends] + alpha[:, rows, ends - 1]) + log_scale
 
 
 def ctc_align(folded: np.ndarray, labels: list[int]) -> np.ndarray:
@@ -240,8 +281,9 @@ def ctc_align(folded: np.ndarray, labels: list[int]) -> np.ndarray:
 def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
     """The likeliest text over views of one crop (views, T, plate classes): every view's greedy
     read and its alternatives are candidates. Confidences are those of the likeliest path through
-    the first view (the crop as found); an alternative's is the read's scaled by how much less
-    likely it is, per view."""
+    the view that shows the read best (a character the crop as found cuts off is sure only where
+    a view sees it whole); an alternative's is the read's scaled by how much less likely it is,
+    per view."""
     readings = [greedy_decode(f, vocab, max_alternatives) for f in folded]
     candidates = list(dict.fromkeys(text for r in readings
                                     for text in (r.text, *(t for t, _ in r.alternatives)) if text))
@@ -249,10 +291,12 @@ def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
         return Reading("", (), ())
     index = {c: i for i, c in enumerate(vocab.chars)}
     labels = [[index[c] for c in text] for text in candidates]
-    scores = ctc_log_likelihoods(folded, labels)
+    by_view = ctc_view_log_likelihoods(folded, labels)
+    scores = by_view.sum(axis=0)
     order = np.argsort(-scores, kind="stable")
     best = int(order[0])
-    confidences = tuple(float(p) for p in ctc_align(folded[0], labels[best]))
+    clearest = int(np.argmax(by_view[:, best]))
+    confidences = tuple(float(p) for p in ctc_align(folded[clearest], labels[best]))
     mean = float(np.mean(confidences))
     alternatives = tuple((candidates[i], mean * float(np.exp((scores[i] - scores[best]) / len(folded))))
                          for i in order[1:max_alternatives + 1])
@@ -286,23 +330,29 @@ class CtcRecogniser:
         self.batch_size = batch_size
         self.views = VIEWS[:views]
 
-    def _line(self, crop: np.ndarray) -> np.ndarray:
-        """The crop as the model reads it: a two-row plate as one line, where the model can."""
-        return as_line(crop, self.two_rows_below)
+    @property
+    def context(self) -> tuple[float, float]:
+        """How much of the scene around a plate its views look at, (x, y) shares of the plate's
+        width and height on each side: cut crops that much wider (``recognise(context=)``)."""
+        return reach(self.views)
 
-    def _view_batch(self, crops: list[np.ndarray], width: int) -> np.ndarray:
-        return np.stack([prepare_crop(reframe(crop, m) if any(m) else crop, width)
-                         for crop in crops for m in self.views])
+    def _lines(self, crop: np.ndarray, context: tuple[float, float]) -> list[np.ndarray]:
+        """The crop's views as the model reads them: a two-row plate as one line, where the
+        model can."""
+        return [as_line(v, self.two_rows_below) for v in views_of(crop, self.views, context)]
 
-    def recognise(self, crops: list[np.ndarray]) -> list[Reading]:
-        crops = [self._line(c) for c in crops]
-        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
-        results: list[Reading | None] = [None] * len(crops)
+    def recognise(self, crops: list[np.ndarray],
+                  context: tuple[float, float] = (0.0, 0.0)) -> list[Reading]:
+        """Each crop read in every view; ``context``: the crops were cut that much around the
+        plate on each side (shares of its width and height), which no view reads as plate."""
+        lines = [self._lines(c, context) for c in crops]
+        order = sorted(range(len(lines)), key=lambda i: lines[i][0].shape[1] / max(lines[i][0].shape[0], 1))
+        results: list[Reading | None] = [None] * len(lines)
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in idx)
+            ratio = max(v.shape[1] / max(v.shape[0], 1) for i in idx for v in lines[i])
             width = int(np.ceil(REC_HEIGHT * max(ratio, self.min_width_ratio)))
-            batch = self._view_batch([crops[i] for i in idx], width)
+            batch = np.stack([prepare_crop(v, width) for i in idx for v in lines[i]])
             probs = self._session.run(None, {self._input: batch})[0]
             for i, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
                 results[i] = (ctc_decode(p[0], self.vocab) if len(self.views) == 1

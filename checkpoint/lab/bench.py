@@ -70,11 +70,13 @@ class TimedRecogniser:
 
     def __init__(self, inner: PlateRecogniser, totals: dict[str, float]) -> None:
         self.inner, self.totals = inner, totals
+        self.context = inner.context
 
-    def recognise(self, crops: list[np.ndarray]) -> list[Reading]:
+    def recognise(self, crops: list[np.ndarray],
+                  context: tuple[float, float] = (0.0, 0.0)) -> list[Reading]:
         t0 = time.perf_counter()
         try:
-            return self.inner.recognise(crops)
+            return self.inner.recognise(crops, context)
         finally:
             self.totals["recognise"] += time.perf_counter() - t0
 

@@ -1,5 +1,6 @@
 """The reader: detector, then the recogniser of the plate's region, then the grammar."""
 import numpy as np
+import pytest
 
 from checkpoint.detect import Detection
 from checkpoint.read import OnnxPlateReader, Recognisers
@@ -18,11 +19,12 @@ class Lines:
 class Named:
     """Reads every crop as ``text``; remembers the crops."""
 
-    def __init__(self, text: str) -> None:
-        self.text, self.crops = text, []
+    def __init__(self, text: str, context: tuple[float, float] = (0.0, 0.0)) -> None:
+        self.text, self.crops, self.context, self.told = text, [], context, []
 
-    def recognise(self, crops):
+    def recognise(self, crops, context=(0.0, 0.0)):
         self.crops = self.crops + list(crops)
+        self.told.append(context)
         return [Reading(self.text, tuple([0.99] * len(self.text)), ()) for _ in crops]
 
 
@@ -73,3 +75,24 @@ def test_a_whole_plate_region_needs_a_plate_detector():
     with pytest.raises(ValueError, match="plate detector"):
         OnnxPlateReader(Lines(), Recognisers(Named("X")), min_height=14,
                         whole_regions=frozenset({"cn"}))
+
+
+def test_a_recogniser_that_looks_beyond_the_corners_gets_crops_cut_with_that_context():
+    cn = Named("鲁A12345", context=(0.05, 0.1))
+    reader = OnnxPlateReader(Lines(), Recognisers(Named("X"), {"cn": cn}), min_height=14,
+                             whole=Plates(), whole_regions=frozenset({"cn"}))
+    (read,) = reader.read(np.zeros((100, 200, 3), np.uint8), "cn")
+    assert [c.shape for c in cn.crops] == [(36, 103, 3)] and cn.told == [(0.05, 0.1)]
+    assert read.corners.tolist() == Plates().detect(None)[0].corners.tolist()  # as found
+
+
+def test_widen_grows_a_tilted_plate_along_its_own_axes():
+    from checkpoint.read import widen
+
+    plate = np.array([[10, 10], [110, 20], [107, 50], [7, 40]], np.float32)
+    grown = widen(plate, (0.1, 0.5))
+    across = (plate[1] - plate[0] + plate[2] - plate[3]) / 2
+    down = (plate[3] - plate[0] + plate[2] - plate[1]) / 2
+    assert grown[0] == pytest.approx(plate[0] - 0.1 * across - 0.5 * down)
+    assert grown[2] == pytest.approx(plate[2] + 0.1 * across + 0.5 * down)
+    assert np.array_equal(widen(plate, (0.0, 0.0)), plate)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from checkpoint.recognise import (VIEWS, PlateVocabulary, best_of_views, ctc_align, ctc_decode,
+                                  reach, views_of,
                                   ctc_log_likelihoods, reframe)
 
 # A tiny model charset: blank, then what a generic OCR model knows, including non-plate characters
@@ -132,7 +133,7 @@ def test_best_of_views_keeps_the_text_most_views_support():
     folded = np.stack([view({e: 0.5, b: 0.45}), view({b: 0.8, e: 0.1}), view({b: 0.8, e: 0.1})])
     reading = best_of_views(folded, VOCAB)
     assert reading.text == "ABA"
-    assert reading.char_confidences == pytest.approx((0.9, 0.45, 0.9))  # as the first view shows it
+    assert reading.char_confidences == pytest.approx((0.9, 0.8, 0.9))   # as the clearest view shows it
     assert reading.alternatives[0][0] == "A8A"
     assert 0 < reading.alternatives[0][1] < reading.confidence
     assert best_of_views(folded[:1], VOCAB).text == "A8A"
@@ -198,8 +199,39 @@ def test_only_a_model_that_reads_two_rows_splits_narrow_crops():
     from checkpoint.recognise import CtcRecogniser
 
     rec = object.__new__(CtcRecogniser)                       # no model needed for the framing
+    rec.views = VIEWS[:1]
     narrow, wide = np.zeros((60, 120, 3), np.uint8), np.zeros((30, 100, 3), np.uint8)
     rec.two_rows_below = None
-    assert rec._line(narrow) is narrow
+    assert rec._lines(narrow, (0.0, 0.0))[0] is narrow
     rec.two_rows_below = 2.5
-    assert rec._line(narrow).shape != narrow.shape and rec._line(wide) is wide
+    assert rec._lines(narrow, (0.0, 0.0))[0].shape != narrow.shape
+    assert rec._lines(wide, (0.0, 0.0))[0] is wide
+
+
+# ---------------------------------------------------------------------- views with context
+
+def test_the_views_reach_as_far_as_the_loosest_looks():
+    assert reach(VIEWS[:1]) == (0.0, 0.0)
+    assert reach(VIEWS) == (0.03, 0.06)
+    assert reach(((0.05, 0.05, 0.05, 0.05),)) == (0.0, 0.0)   # tighter only: no context
+
+
+def test_views_of_a_crop_cut_with_context_see_the_plate_and_beyond_it():
+    plate = np.zeros((20, 100), np.uint8)
+    plate[:, 96:] = 255                          # a character at the plate's right edge
+    context = (0.1, 0.25)
+    crop = np.zeros((30, 120), np.uint8)         # the plate with 10 px / 5 px of scene around it
+    crop[5:25, 10:110] = plate
+    crop[5:25, 110:] = 255                       # the character goes on past the found corner
+    found, *_, looser = views_of(crop, (VIEWS[0], (-0.1, 0.0, -0.1, 0.0)), context)
+    assert found.shape == plate.shape and looser.shape == plate.shape
+    assert np.abs(found.astype(int) - plate).mean() < 3      # the plate as found, no context
+    whole = looser[10].astype(float) / 255
+    assert whole[-12:].mean() > 0.9              # the scene's pixels beyond the corner, not
+    assert whole[:5].mean() < 0.1                # a copy of the crop's edge
+
+
+def test_without_context_the_views_are_those_of_the_crop():
+    crop = np.random.default_rng(0).integers(0, 255, (20, 100), np.uint8)
+    for got, margins in zip(views_of(crop, VIEWS), VIEWS):
+        assert np.array_equal(got, reframe(crop, margins))
