@@ -14,10 +14,12 @@ machine's Java 17; Redis is Debian's ``redis-server`` and PostgreSQL Debian's ``
 (each installed with apt when missing, as root). Data, logs and pid files live in ``.services/``
 (git-ignored). PostgreSQL never runs as root: as root, its folder belongs to the ``postgres``
 user, and folders above it that user cannot pass through get o+x (traversal only). Ports come
-from KAKOU_KAFKA_PORT, KAKOU_KAFKA_CONTROLLER_PORT, KAKOU_REDIS_PORT and KAKOU_PG_PORT. When
-KAFKA_BOOTSTRAP_SERVERS, REDIS_URL or DATABASE_URL is set, that service is taken to exist already
-and nothing is started for it. The local PostgreSQL trusts connections from 127.0.0.1 only, as
-the local Redis and Kafka do; production servers take their passwords and TLS in DATABASE_URL.
+from KAKOU_KAFKA_PORT, KAKOU_KAFKA_CONTROLLER_PORT, KAKOU_KAFKA_SASL_PORT, KAKOU_KAFKA_SSL_PORT,
+KAKOU_REDIS_PORT and KAKOU_PG_PORT. When KAFKA_BOOTSTRAP_SERVERS, REDIS_URL or DATABASE_URL is
+set, that service is taken to exist already and nothing is started for it. The local services
+trust connections from 127.0.0.1; for the tests that prove kakou's clients authenticate, Kafka
+also listens with SASL/PLAIN and with SASL/PLAIN over TLS, and PostgreSQL has a role that may
+log in only over TLS with its password, both with a test CA made by openssl in ``.services/tls``.
 Standard library only, so it runs before any virtual environment exists.
 """
 from __future__ import annotations
@@ -42,6 +44,13 @@ REDIS_PORT = int(os.environ.get("KAKOU_REDIS_PORT", "6379"))
 #: kakou's clients authenticate (KAKOU_KAFKA_SECURITY_PROTOCOL and friends).
 KAFKA_SASL_PORT = int(os.environ.get("KAKOU_KAFKA_SASL_PORT", "9094"))
 KAFKA_SASL_USER, KAFKA_SASL_PASSWORD = "kakoutest", "kakou-sasl-test-password"
+#: A third listener, SASL/PLAIN over TLS (the local test CA's certificate for 127.0.0.1).
+KAFKA_SSL_PORT = int(os.environ.get("KAKOU_KAFKA_SSL_PORT", "9095"))
+#: A PostgreSQL role that may only log in over TLS with its password (SCRAM), owning its own
+#: database, for the tests that prove kakou's clients connect so.
+PG_SECURE_USER, PG_SECURE_PASSWORD = "kakou_secure", "kakou-pg-test-password"
+#: The local test CA and the services' certificate, made with openssl on first start.
+TLS = STATE / "tls"
 PG_PORT = int(os.environ.get("KAKOU_PG_PORT", "5433"))  # 5432 is left to a system server
 KAFKA_HEAP = os.environ.get("KAKOU_KAFKA_HEAP", "512m")
 
@@ -49,12 +58,15 @@ KAFKA_PROPERTIES = """\
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:{controller}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller},SASL_PLAINTEXT://127.0.0.1:{sasl_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl_port}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller},SASL_PLAINTEXT://127.0.0.1:{sasl_port},SASL_SSL://127.0.0.1:{ssl_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl_port},SASL_SSL://127.0.0.1:{ssl_port}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
 sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{sasl_user}="{sasl_password}";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{sasl_user}="{sasl_password}";
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location={keystore}
 inter.broker.listener.name=PLAINTEXT
 log.dirs={data}
 num.partitions=1
@@ -155,9 +167,14 @@ def start_kafka() -> None:
     home.mkdir(parents=True, exist_ok=True)
     classpath = kafka_classpath()
     props = home / "server.properties"
+    tls = local_tls()
+    keystore = home / "keystore.pem"      # Kafka's PEM keystore: the key, then the chain
+    keystore.write_text((tls / "server.key").read_text() + (tls / "server.pem").read_text())
+    keystore.chmod(0o600)
     props.write_text(KAFKA_PROPERTIES.format(port=KAFKA_PORT, controller=CONTROLLER_PORT, data=data,
                                              sasl_port=KAFKA_SASL_PORT, sasl_user=KAFKA_SASL_USER,
-                                             sasl_password=KAFKA_SASL_PASSWORD))
+                                             sasl_password=KAFKA_SASL_PASSWORD,
+                                             ssl_port=KAFKA_SSL_PORT, keystore=keystore))
     log = home / "kafka.log"
     (home / "log4j2.xml").write_text(LOG4J2.format(log=log))
     java = ["java", f"-Xms{KAFKA_HEAP}", f"-Xmx{KAFKA_HEAP}", "-XX:+UseG1GC",
@@ -182,6 +199,30 @@ def start_kafka() -> None:
     if proc.poll() is not None:
         sys.exit(f"[services] kafka exited with {proc.returncode}; see {log} and {home/'stdout.log'}")
     say(f"kafka: ready on 127.0.0.1:{KAFKA_PORT}")
+
+
+# --- TLS -------------------------------------------------------------------------------------
+
+def local_tls() -> Path:
+    """The test CA (``ca.pem``) and a certificate it signed for 127.0.0.1 and localhost
+    (``server.pem``, ``server.key``, PKCS#8), made once with openssl; the folder."""
+    if (TLS / "server.pem").exists():
+        return TLS
+    if shutil.which("openssl") is None:
+        sys.exit("[services] openssl is needed for the local test CA; install Debian's openssl")
+    TLS.mkdir(parents=True, exist_ok=True)
+    (TLS / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, cwd=TLS, capture_output=True)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "3650", "-subj", "/CN=kakou local test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+            "server.csr", "-subj", "/CN=127.0.0.1")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "3650", "-extfile", "san.cnf")
+    say(f"tls: made the local test CA and certificate in {TLS}")
+    return TLS
 
 
 # --- Redis -----------------------------------------------------------------------------------
@@ -289,8 +330,11 @@ def start_postgres() -> None:
         subprocess.run(as_postgres([initdb, "-D", str(data), "-U", "kakou", "--auth=trust",
                                     "--encoding=UTF8", "--locale=C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL)
+    secure_files(home)
     options = (f"-p {PG_PORT} -k {home / 'run'} -c listen_addresses=127.0.0.1 "
-               "-c max_connections=200 -c shared_buffers=256MB")
+               "-c max_connections=200 -c shared_buffers=256MB "
+               f"-c ssl=on -c ssl_cert_file={home / 'server.pem'} "
+               f"-c ssl_key_file={home / 'server.key'} -c hba_file={home / 'pg_hba.conf'}")
     started = subprocess.run(as_postgres([pg_ctl, "-D", str(data), "-l", str(log), "-o", options,
                                           "-w", "-t", "60", "start"]),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -299,14 +343,43 @@ def start_postgres() -> None:
         sys.exit(f"[services] postgres did not start:\n{tail}")
     pid = (data / "postmaster.pid").read_text().split("\n", 1)[0]
     (STATE / "postgres.pid").write_text(pid)
-    exists = subprocess.run(as_postgres(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U",
-                                         "kakou", "-d", "postgres", "-qtAc", "SELECT 1 FROM "
-                                         "pg_database WHERE datname = 'kakou'"]),
-                            check=True, capture_output=True, text=True).stdout.strip()
-    if not exists:
-        subprocess.run(as_postgres(["createdb", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U",
-                                    "kakou", "kakou"]), check=True)
+    if not psql("SELECT 1 FROM pg_database WHERE datname = 'kakou'"):
+        psql("CREATE DATABASE kakou")
+    if not psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{PG_SECURE_USER}'"):
+        psql(f"CREATE ROLE {PG_SECURE_USER} LOGIN PASSWORD '{PG_SECURE_PASSWORD}'")
+        psql(f"CREATE DATABASE {PG_SECURE_USER} OWNER {PG_SECURE_USER}")
     say(f"postgres: ready on 127.0.0.1:{PG_PORT} (data in {data})")
+
+
+#: Who may connect how: the secured role only over TLS with its password, everyone else on
+#: loopback trusted, as the local Kafka and Redis are.
+PG_HBA = f"""\
+local     all  all                           trust
+hostnossl all  {PG_SECURE_USER}  all            reject
+hostssl   all  {PG_SECURE_USER}  127.0.0.1/32   scram-sha-256
+host      all  all           127.0.0.1/32   trust
+host      all  all           ::1/128        trust
+"""
+
+
+def secure_files(home: Path) -> None:
+    """The server's certificate, key (which PostgreSQL reads only if its own and private) and
+    client rules in ``home``."""
+    tls = local_tls()
+    for name in ("server.pem", "server.key"):
+        shutil.copyfile(tls / name, home / name)
+    (home / "server.key").chmod(0o600)
+    (home / "pg_hba.conf").write_text(PG_HBA)
+    if os.geteuid() == 0:
+        for name in ("server.pem", "server.key", "pg_hba.conf"):
+            shutil.chown(home / name, "postgres", "postgres")
+
+
+def psql(sql: str) -> str:
+    """One statement as the local superuser; what it printed (unaligned, tuples only)."""
+    return subprocess.run(as_postgres(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U",
+                                       "kakou", "-d", "postgres", "-qtAc", sql]),
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def stop_postgres() -> None:

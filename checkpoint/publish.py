@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import socket
 import sqlite3
+import ssl
 import threading
 import time
 from collections import deque
@@ -26,7 +27,7 @@ from pydantic import BaseModel
 
 from checkpoint.spool import Spool, SpooledEvent
 from checkpoint.wire.base import encode
-from checkpoint.wire.settings import kafka_bootstrap, kafka_security
+from checkpoint.wire.settings import KafkaSettingsError, kafka_bootstrap, kafka_security
 from checkpoint.wire.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -34,16 +35,29 @@ log = logging.getLogger(__name__)
 MAX_HELD = 5_000
 
 
-def _reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
-    """Does any bootstrap server accept a TCP connection?"""
+def why_unreachable(bootstrap: str, security: dict[str, object],
+                    timeout_s: float = 1.0) -> str | None:
+    """Why no bootstrap server can be talked to (no TCP connection; for a TLS cluster, no
+    handshake with a certificate the CA vouches for), or None when one can. kafka-python only
+    times out after its request timeout, naming neither."""
+    tls = str(security.get("security_protocol", "")).endswith("SSL")
+    context = ssl.create_default_context(cafile=security.get("ssl_cafile")) if tls else None
+    reasons = []
     for server in bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
-            with socket.create_connection((host or "localhost", int(port)), timeout=timeout_s):
-                return True
+            with socket.create_connection((host or "localhost", int(port)), timeout=timeout_s) as sock:
+                if context is not None:
+                    context.wrap_socket(sock, server_hostname=host or "localhost").close()
+                return None
+        except ssl.SSLCertVerificationError as exc:
+            reasons.append(f"the certificate of {server.strip()} is not trusted "
+                           f"({exc.verify_message}; KAKOU_KAFKA_CA_FILE names the CA)")
+        except ssl.SSLError as exc:
+            reasons.append(f"TLS with {server.strip()} failed: {exc.reason or exc}")
         except (OSError, ValueError):
-            continue
-    return False
+            reasons.append(f"no broker answers at {server.strip()}")
+    return "; ".join(reasons) or f"no broker in {bootstrap!r}"
 
 
 @dataclass
@@ -65,6 +79,7 @@ class Publisher:
 
     def __init__(self, spool: Spool, bootstrap: str | None = None, *, batch_size: int = 500,
                  send_timeout_s: float = 15.0, max_backoff_s: float = 5.0) -> None:
+        kafka_security()          # settings that cannot work stop the box here, naming the variable
         self._spool = spool
         self._bootstrap = bootstrap or kafka_bootstrap()
         self._batch_size = batch_size
@@ -175,7 +190,7 @@ class Publisher:
                 acked.append(event.seq)
             self._mark_online()
             return acked
-        except KafkaError as exc:
+        except (KafkaError, KafkaSettingsError) as exc:
             # What was not acknowledged is sent again from the spool, by a fresh producer: after
             # expired batches an idempotent producer's sequence numbers can leave it stuck. A
             # duplicate this may cause is removed downstream by event_id.
@@ -187,9 +202,12 @@ class Publisher:
         if self._stale:
             self._drop_producer()
             self._stale = False
-        if self._producer is None and not _reachable(self._bootstrap):
+        security = kafka_security()
+        if self._producer is None:
             # no client is built against a dead broker: kafka-python leaves background loops behind
-            raise KafkaConnectionError(f"no broker answers at {self._bootstrap}")
+            problem = why_unreachable(self._bootstrap, security)
+            if problem:
+                raise KafkaConnectionError(problem)
         if not self._topics_ready:
             ensure_topics(self._bootstrap)
             self._topics_ready = True
@@ -199,7 +217,7 @@ class Publisher:
                 linger_ms=5, max_block_ms=int(self._send_timeout_s * 1000),
                 request_timeout_ms=int(self._send_timeout_s * 500),
                 delivery_timeout_ms=int(self._send_timeout_s * 1000),
-                reconnect_backoff_max_ms=2_000, client_id="kakou-edge", **kafka_security(),
+                reconnect_backoff_max_ms=2_000, client_id="kakou-edge", **security,
             )
         return self._producer
 

@@ -61,3 +61,47 @@ def test_past_the_memory_limit_new_events_are_dropped_and_counted(full_spool, mo
         assert (full, dropped) == (True, 12 - held) and held <= 5
     finally:
         publisher.close()
+
+
+# ---------------------------------------------------------------- why the uplink is down
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_broker_is_named():
+    port = free_port()
+    assert publish.why_unreachable(f"127.0.0.1:{port}", {}) == f"no broker answers at 127.0.0.1:{port}"
+
+
+def test_a_listener_that_speaks_no_tls_is_named_for_a_tls_cluster():
+    import socket
+    import threading
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def answer_in_plain_text() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        threading.Thread(target=answer_in_plain_text, daemon=True).start()
+        reason = publish.why_unreachable(f"127.0.0.1:{port}", {"security_protocol": "SSL"})
+    assert reason.startswith(f"TLS with 127.0.0.1:{port} failed")
+    assert publish.why_unreachable(f"127.0.0.1:{port}", {"security_protocol": "SSL"}) \
+        == f"no broker answers at 127.0.0.1:{port}"       # and once it is gone, that
+
+
+def test_settings_that_cannot_work_stop_the_box_at_start(tmp_path, monkeypatch):
+    from checkpoint.wire.settings import KafkaSettingsError
+
+    monkeypatch.setenv("KAKOU_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")   # no username, no password
+    with pytest.raises(KafkaSettingsError, match="KAKOU_KAFKA_USERNAME"):
+        Publisher(Spool(tmp_path / "box.sqlite"), "127.0.0.1:1")

@@ -10,7 +10,8 @@ from .test_secured_kafka import SERVICES
 from .test_terminal import KEY, TOKEN, documents
 
 SECRETS = [PASSWORD, KEY.secret.decode(), TOKEN, "console-token-for-the-box-0123456789",
-           SERVICES.KAFKA_SASL_PASSWORD, REDIS_PASSWORD, *documents()[4]]
+           SERVICES.KAFKA_SASL_PASSWORD, SERVICES.PG_SECURE_PASSWORD, REDIS_PASSWORD,
+           *documents()[4]]
 
 
 def test_no_log_of_the_run_holds_a_secret_or_a_documents_data(worker, tmp_path_factory):
