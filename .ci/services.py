@@ -209,7 +209,7 @@ def local_tls() -> Path:
     if (TLS / "server.pem").exists():
         return TLS
     if shutil.which("openssl") is None:
-        sys.exit("[services] openssl is needed for the local test CA; install Debian's openssl")
+        apt_install("openssl")
     TLS.mkdir(parents=True, exist_ok=True)
     (TLS / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
 
@@ -231,12 +231,7 @@ def redis_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        sys.exit("[services] redis-server is missing; install Debian's redis-server package")
-    say("redis: installing Debian's redis-server")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=env)
+    apt_install("redis-server")
     return shutil.which("redis-server") or sys.exit("[services] redis-server still missing after apt")
 
 
@@ -282,12 +277,7 @@ def pg_tool(name: str) -> str:
                    key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
     if found:
         return str(found[-1])
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        sys.exit("[services] PostgreSQL is missing; install Debian's postgresql package")
-    say("postgres: installing Debian's postgresql")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+    apt_install("postgresql")
     return pg_tool(name)
 
 
@@ -394,6 +384,16 @@ def stop_postgres() -> None:
 
 
 # --- common ----------------------------------------------------------------------------------
+
+def apt_install(package: str) -> None:
+    """Install a missing Debian package (as root, with apt), or stop saying what is missing."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit(f"[services] {package} is missing; install Debian's {package} package")
+    say(f"installing Debian's {package}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+
 
 def stop(name: str, port: int) -> None:
     pid = read_pid(name)
