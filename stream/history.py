@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -64,7 +64,7 @@ COLUMNS = ("event_id", "last_seen", "first_seen", "checkpoint_id", "lane", "came
            "direction", "plate", "region", "plate_confidence", "alternatives", "plate_jpeg_b64",
            "scene_ref", "dwell_seconds", "hit")
 _INSERT = (f"INSERT INTO passages ({', '.join(COLUMNS)}) VALUES "
-           f"({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING")
+           f"({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING RETURNING event_id")
 _KEEP = (f"INSERT INTO kept_passages ({', '.join(COLUMNS)}, lists, keep_until) VALUES "
          f"({', '.join(['%s'] * (len(COLUMNS) + 2))}) ON CONFLICT (event_id) DO UPDATE SET "
          "lists = ARRAY(SELECT DISTINCT unnest(kept_passages.lists || EXCLUDED.lists)), "
@@ -138,23 +138,36 @@ class PassageHistory:
                 delay = min(delay * 2, 5.0)
 
     async def record(self, passages: Sequence[VehiclePassage], kept: dict[str, Kept],
-                     now: datetime) -> int:
+                     now: datetime, then: Callable[[list[VehiclePassage]], Awaitable[None]]
+                     | None = None) -> list[VehiclePassage]:
         """Write each passage once (those already past the window are not written: retention
-        would drop them at once); hits also to kept_passages. How many were in the window."""
+        would drop them at once); hits also to kept_passages. The passages stored now for the
+        first time, which ``then`` is given before they are committed: the history's primary
+        key says what is new for as long as the window, and what ``then`` counts is counted
+        once (a crash before the commit stores and gives them again)."""
         fresh = [p for p in passages if p.last_seen > now - self._window]
         if not fresh:
-            return 0
+            return []
 
-        async def write(conn: psycopg.AsyncConnection) -> None:
+        async def write(conn: psycopg.AsyncConnection) -> list[VehiclePassage]:
             await self._ensure_partitions(conn, {hour_of(p.last_seen) for p in fresh})
             async with conn.transaction(), conn.cursor() as cur:
-                await cur.executemany(_INSERT, [row_of(p, p.event_id in kept) for p in fresh])
+                await cur.executemany(_INSERT, [row_of(p, p.event_id in kept) for p in fresh],
+                                      returning=True)
+                stored = set()
+                while True:
+                    stored.update(row[0] for row in await cur.fetchall())
+                    if not cur.nextset():
+                        break
                 hits = [(*row_of(p, True), list(kept[p.event_id].lists),
                          kept[p.event_id].keep_until) for p in passages if p.event_id in kept]
                 if hits:
                     await cur.executemany(_KEEP, hits)
-        await self._retry("history write", write)
-        return len(fresh)
+                new = list({p.event_id: p for p in fresh if p.event_id in stored}.values())
+                if then is not None:
+                    await then(new)
+                return new
+        return await self._retry("history write", write)
 
     async def _ensure_partitions(self, conn: psycopg.AsyncConnection,
                                  hours: Iterable[datetime]) -> None:
@@ -191,7 +204,7 @@ class PassageHistory:
 
 class HistoryReader:
     """The console's reads: passages by plate pattern, time and checkpoint (searches and traces);
-    hits per hour."""
+    hits per hour; which passages are stored (the demo and the tests wait on it)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -220,6 +233,13 @@ class HistoryReader:
                f"SELECT {columns} FROM kept_passages WHERE {where}) found "
                f"ORDER BY last_seen DESC, event_id LIMIT %s")
         return self._query(sql, [*args, *args, limit])
+
+    def stored(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these passages the history holds: the stream has handled them whole (their
+        alerts raised and flow counted before the history committed them)."""
+        rows = self._query("SELECT DISTINCT event_id FROM passages WHERE event_id = ANY(%s)",
+                           [list(event_ids)])
+        return {r["event_id"] for r in rows}
 
     def hits_per_hour(self, checkpoint_id: str, since: datetime) -> dict[datetime, tuple[int, int]]:
         """(hits, passages) per hour at the checkpoint since ``since``."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 ALERT_KEY = "kakou:alert:{alert_id}"
 OPEN_ALERTS = "kakou:alerts:open"            # zset alert_id -> raised_at (epoch s)
 LIVE_ALERTS = "kakou:alerts:live"  # stream: every alert event (field "alert": JSON), for consoles
-SEEN_PASSAGE = "kakou:seen:passage:{event_id}"
+COUNTED_PASSAGE = "kakou:counted:passage:{event_id}"  # counted in the flow, not yet committed
 CHECKPOINT_STATS = "kakou:stats:checkpoint:{checkpoint_id}"  # hash counters
 HEARTBEAT_KEY = "kakou:heartbeat:{checkpoint_id}"
 CHECKPOINTS = "kakou:checkpoints"            # zset checkpoint_id -> last heartbeat (epoch s)
@@ -33,7 +33,11 @@ STREAM_STATS = "kakou:stats:stream"          # hash: passages, duplicates, alert
 AUDIT_LOG = "kakou:audit"            # stream: hash-chained audit records, stream id "<seq>-0"
 AUDIT_HEAD = "kakou:audit:head"      # JSON {seq, hash} of the last record: appends WATCH it
 
-NON_HIT_TTL_S = 72 * 3600        # passages' de-duplication marks (as long as the topic keeps them)
+NON_HIT_TTL_S = 72 * 3600        # de-duplication marks of ID checks (as long as the topic keeps them)
+#: A passage's counted mark: it only bridges a worker's crash between counting a batch and the
+#: history committing it (which then says, for 72 h, what is new); longer than a restart or a
+#: rebalance takes, short enough that Redis holds nothing per passage for long.
+COUNTED_TTL_S = 120
 TRACE_WINDOW_S = 24 * 3600       # a watched plate's trace
 DEADLETTER_TTL_S = 7 * 24 * 3600  # as long as the dead-letter topic keeps a message
 HEARTBEAT_TTL_S = 24 * 3600      # a box's latest heartbeat

@@ -1,8 +1,8 @@
--- Records each passage of a batch once (SET NX on its event id) with its flow counts, in one
--- atomic call, so a passage replayed after a crash is neither lost from nor counted twice in the
--- windows, and a batch costs one round trip. The passage itself is kept by the history
--- (PostgreSQL), not here: Redis holds only what is live.
--- KEYS: stream stats, then per passage: seen, checkpoint stats,
+-- Counts each passage of a batch the history has just stored (not yet committed) once, with its
+-- flow counts, in one atomic call: SET NX on its short-lived counted mark keeps a batch given
+-- again after a crash before the history's commit from being counted twice, and a batch costs
+-- one round trip. The passage itself is kept by the history (PostgreSQL), not here.
+-- KEYS: stream stats, then per passage: counted mark, checkpoint stats,
 --       (window hash, window index) for 1m and 1h.
 -- ARGV: TTL, now, then per passage: dwell, outside (1/0/'' for unknown),
 --       (start, retention) for 1m and 1h.

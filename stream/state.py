@@ -186,12 +186,13 @@ class StreamState:
 
     async def record_passages(self, passages: list[VehiclePassage],
                               outside: list[bool | None], now: datetime) -> list[list[int] | None]:
-        """Count each passage per checkpoint and into its flow windows, once (its de-duplication
-        mark lasts 72 h; the passage itself is in the history, not in Redis);
-        ``outside``: whether each is from outside its checkpoint's home region (None: unknown).
-        Returns the windows' counts after each passage (None for one recorded before)."""
+        """Count each passage new to the history per checkpoint and into its flow windows,
+        once: its mark (``COUNTED_TTL_S``) keeps a batch given again after a crash before the
+        history's commit from being counted twice; the passage itself is in the history, not
+        in Redis. ``outside``: whether each is from outside its checkpoint's home region (None:
+        unknown). Returns the windows' counts after each passage (None for one counted before)."""
         batch_keys: list[str] = [keys.STREAM_STATS]
-        batch_args: list[object] = [keys.NON_HIT_TTL_S, now.timestamp()]
+        batch_args: list[object] = [keys.COUNTED_TTL_S, now.timestamp()]
         for passage, away in zip(passages, outside, strict=True):
             passage_keys, passage_args = _record_arguments(passage, away)
             batch_keys += passage_keys
@@ -255,6 +256,11 @@ class StreamState:
         return bool(await self._retry("idcheck de-dup", lambda: self._redis.set(
             seen, 1, nx=True, ex=keys.NON_HIT_TTL_S)))
 
+    async def count_duplicates(self, duplicates: int) -> None:
+        """Passages the history already held (a box's re-send, a replay)."""
+        await self._retry("duplicates", lambda: self._redis.hincrby(
+            keys.STREAM_STATS, "duplicates", duplicates))
+
     async def count_idcheck(self, checkpoint_id: str, verdict: str) -> None:
         await self._transaction("idcheck count", lambda pipe: (
             pipe.hincrby(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id),
@@ -273,7 +279,7 @@ def _record_arguments(passage: VehiclePassage,
     """One passage's keys and arguments for ``record_passages.lua``."""
     cid = passage.checkpoint_id
     seen = passage.last_seen.timestamp()
-    passage_keys = [keys.SEEN_PASSAGE.format(event_id=passage.event_id),
+    passage_keys = [keys.COUNTED_PASSAGE.format(event_id=passage.event_id),
                     keys.CHECKPOINT_STATS.format(checkpoint_id=cid)]
     passage_args: list[object] = [passage.dwell_seconds, "" if outside is None else int(outside)]
     for window in flow.WINDOW_S:

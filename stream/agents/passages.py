@@ -1,13 +1,15 @@
 """Passages → matches → alerts, traces, history and flow: the agent on kakou.passages.
 
-Each batch is matched first (in memory, idempotent), its hits raise their alerts, each passage
-is written once to the history (PostgreSQL), and then recorded once in Redis with its flow
-counts; a crash in between re-matches and re-writes, never loses, never doubles.
+Each batch is matched first (in memory, idempotent), its hits raise their alerts (once per
+passage, by alert id), each passage is written once to the history (PostgreSQL, whose primary
+key says which are new), and those new are counted in Redis's flow windows before the history
+commits them; a crash in between re-matches and re-writes, never loses, never doubles (a
+counted mark bridges a crash between the count and the commit for ``keys.COUNTED_TTL_S``).
 """
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import faust
 
@@ -50,21 +52,30 @@ def kept_for(rt: Runtime, passage: VehiclePassage, matches: list[Match]) -> Kept
 
 async def handle_passages(rt: Runtime, passages: list[VehiclePassage]) -> None:
     """Match first, then record each passage once. The hits of a batch raise their alerts
-    concurrently (each waits for Kafka's acknowledgement), and the records of a batch go to
+    concurrently (each waits for Kafka's acknowledgement), and the counts of a batch go to
     Redis in one round trip."""
     if not passages:
         return
     now = utcnow()
     hits = [(p, matches) for p in passages if (matches := match_passage(rt.watchlist, p))]
     await asyncio.gather(*(alert_passage(rt, p, matches, now) for p, matches in hits))
-    await rt.history.record(passages, {p.event_id: kept_for(rt, p, matches)
-                                       for p, matches in hits}, now)
-    outside = [flow.outside_home(p.plate, rt.config.checkpoint(p.checkpoint_id).home_prefixes)
-               for p in passages]
-    counts = await rt.state.record_passages(passages, outside, now)
-    for passage, vehicles in zip(passages, counts):
-        if vehicles is not None:
-            await check_flow(rt, passage, vehicles, now)
+
+    async def count(new: list[VehiclePassage]) -> None:
+        outside = [flow.outside_home(p.plate, rt.config.checkpoint(p.checkpoint_id).home_prefixes)
+                   for p in new]
+        counts = await rt.state.record_passages(new, outside, now) if new else []
+        for passage, vehicles in zip(new, counts):
+            if vehicles is not None:
+                await check_flow(rt, passage, vehicles, now)
+    new = await rt.history.record(passages, {p.event_id: kept_for(rt, p, matches)
+                                             for p, matches in hits}, now, then=count)
+    # a box long offline: passages older than the history keeps still count in the flow
+    # windows (kept for days), told apart from a replay only by their counted mark
+    too_old = [p for p in passages
+               if p.last_seen <= now - timedelta(hours=rt.config.history_hours)]
+    await count(too_old)
+    if len(new) + len(too_old) < len(passages):
+        await rt.state.count_duplicates(len(passages) - len(new) - len(too_old))
 
 
 async def check_flow(rt: Runtime, passage: VehiclePassage, vehicles: list[int],

@@ -19,7 +19,8 @@ import redis
 from stream import keys
 from stream.flow_cli import read_flow
 from stream.lab.worker import WorkerProcess
-from stream.settings import redis_url
+from stream.history import HistoryReader
+from stream.settings import database_url, redis_url
 from stream.wire import Alert
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +43,15 @@ def _cli(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([exe, *args], check=True, text=True, capture_output=True)
 
 
-def _wait_processed(r: redis.Redis, passage_ids: list[str], timeout_s: float) -> list[str]:
-    """Wait until the stream has recorded every passage; return the ids still missing."""
+def _wait_processed(passage_ids: list[str], timeout_s: float) -> list[str]:
+    """Wait until the stream has handled every passage (the history holds it); return the ids
+    still missing."""
+    history = HistoryReader(database_url())
     deadline = time.monotonic() + timeout_s
     missing = passage_ids
     while missing and time.monotonic() < deadline:
-        missing = [p for p in passage_ids if not r.exists(keys.SEEN_PASSAGE.format(event_id=p))]
+        held = history.stored(passage_ids)
+        missing = [p for p in passage_ids if p not in held]
         time.sleep(0.5)
     return missing
 
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = [p["event_id"] for p in edge["passages"]]
         print("5/5 waiting for the stream to match every passage ...", flush=True)
         r = redis.Redis.from_url(redis_url(), decode_responses=True)
-        missing = _wait_processed(r, ids, timeout_s=60)
+        missing = _wait_processed(ids, timeout_s=60)
         alerts, attached = _alerts_for(r, set(ids))
         checkpoint_id = edge["checkpoint_id"]
         flow = read_flow(r, checkpoint_id, "1h", last=1)

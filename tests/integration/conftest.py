@@ -19,7 +19,8 @@ import redis
 from checkpoint.wire.settings import kafka_bootstrap
 from checkpoint.wire.topics import ensure_topics
 from stream.lab.worker import WorkerProcess
-from stream.settings import redis_url
+from stream.history import HistoryReader
+from stream.settings import database_url, redis_url
 from stream.watchlist_cli import main as watchlist_cli
 
 from .console_fixtures import console, users  # noqa: F401  (the console tests' fixtures)
@@ -34,6 +35,12 @@ FLOW_CHECKPOINT = "flow-test"
 
 def services(*args: str) -> None:
     subprocess.run([*SERVICES, *args], check=True, cwd=ROOT)
+
+
+def stored(*event_ids: str) -> set[str]:
+    """Which of these passages the stream has handled whole: the history holds them (their
+    alerts raised and flow counted before it committed them)."""
+    return HistoryReader(database_url()).stored(event_ids)
 
 
 def pytest_collection_modifyitems(items):

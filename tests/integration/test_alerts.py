@@ -14,6 +14,7 @@ from stream import keys
 from stream.watchlist_cli import main as watchlist_cli
 from stream.wire import Alert, alert_id_for
 
+from .conftest import stored
 from .test_edge_outage import wait_for
 
 
@@ -31,8 +32,8 @@ def send(kafka: str, *passages: VehiclePassage) -> None:
     producer.close()
 
 
-def processed(redis_client, *passages: VehiclePassage) -> bool:
-    return all(redis_client.exists(keys.SEEN_PASSAGE.format(event_id=p.event_id)) for p in passages)
+def processed(*passages: VehiclePassage) -> bool:
+    return len(stored(*(p.event_id for p in passages))) == len({p.event_id for p in passages})
 
 
 def stored_alert(redis_client, entry_id: str, p: VehiclePassage) -> Alert | None:
@@ -45,9 +46,9 @@ def test_a_vehicle_seen_again_at_the_same_checkpoint_is_one_alert(kafka, redis_c
     first, again = passage(checkpoint_id, "KA482BC"), passage(checkpoint_id, "KA482BC")
     elsewhere = passage(f"{checkpoint_id}-b", "KA482BC")
     send(kafka, first)
-    wait_for("the first passage", lambda: processed(redis_client, first), 60)
+    wait_for("the first passage", lambda: processed(first), 60)
     send(kafka, again, elsewhere, first)  # first again: a replayed duplicate
-    wait_for("the other passages", lambda: processed(redis_client, again, elsewhere), 60)
+    wait_for("the other passages", lambda: processed(again, elsewhere), 60)
     assert stored_alert(redis_client, "demo-stolen-001", first) is not None
     assert stored_alert(redis_client, "demo-stolen-001", again) is None
     assert stored_alert(redis_client, "demo-stolen-001", elsewhere) is not None
@@ -62,7 +63,7 @@ def test_fuzzy_hits_are_explained_and_strict_lists_stay_exact(kafka, redis_clien
     via_alternative = passage(f"{checkpoint_id}-2", "XX000XX", ["WX963LA"])
     strict = passage(f"{checkpoint_id}-3", "GD3TTRN")  # 7 read as T, but control-orders is exact-only
     send(kafka, misread, via_alternative, strict)
-    wait_for("the passages", lambda: processed(redis_client, misread, via_alternative, strict), 60)
+    wait_for("the passages", lambda: processed(misread, via_alternative, strict), 60)
     fuzzy = stored_alert(redis_client, "demo-stolen-001", misread)
     assert fuzzy.match.type == "fuzzy" and fuzzy.match.differing_positions == [3]
     assert fuzzy.match.read == "KA4B2BC" and fuzzy.plate == "KA4B2BC"
@@ -105,7 +106,7 @@ def test_a_watched_plate_leaves_an_ordered_trace_and_others_leave_none(kafka, re
     for p in route:
         send(kafka, p)  # in the order the vehicle passed
     send(kafka, misread, route[0])  # and a replay of the first
-    wait_for("the passages", lambda: processed(redis_client, *route, misread), 60)
+    wait_for("the passages", lambda: processed(*route, misread), 60)
     trace = [s for s in read_trace(redis_client, "wx 963 la") if s["passage_id"] not in before]
     assert [s["checkpoint_id"] for s in trace] == [p.checkpoint_id for p in route]
     assert read_trace(redis_client, "WX96ELA") == []

@@ -16,6 +16,7 @@ from checkpoint.wire.topics import DEADLETTER, HEARTBEATS, IDCHECKS, PASSAGES, W
 from stream import keys
 from stream.wire import DeadLetter
 
+from .conftest import stored
 from .test_edge_outage import wait_for
 
 NOW = datetime.now(timezone.utc)
@@ -77,8 +78,7 @@ def test_bad_messages_are_dead_lettered_and_good_ones_still_processed(
     producer.send(PASSAGES.name, key=checkpoint_id.encode(), value=encode(good)).get(timeout=30)
     producer.close()
 
-    wait_for("the good passage after the bad ones", lambda: redis_client.exists(
-        keys.SEEN_PASSAGE.format(event_id=good.event_id)), 60)
+    wait_for("the good passage after the bad ones", lambda: stored(good.event_id), 60)
     letters = wait_for("a dead letter for every bad message",
                        lambda: (d := dead_letters(kafka, set(bad))) and len(d) == len(bad) and d,
                        60, 1.0)
@@ -119,8 +119,7 @@ def test_a_message_near_the_brokers_limit_is_dead_lettered_and_so_is_the_one_beh
     producer.send(PASSAGES.name, key=checkpoint_id.encode(), value=encode(good)).get(timeout=30)
     producer.close()
 
-    wait_for("the good passage behind them", lambda: redis_client.exists(
-        keys.SEEN_PASSAGE.format(event_id=good.event_id)), 60)
+    wait_for("the good passage behind them", lambda: stored(good.event_id), 60)
     wanted = {f"{tag}-huge", f"{tag}-utf8"}
     letters = wait_for("both dead letters", lambda: (d := dead_letters(kafka, wanted))
                        and len(d) == 2 and d, 60, 1.0)

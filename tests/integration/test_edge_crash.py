@@ -15,7 +15,7 @@ from checkpoint.wire.edge import VehiclePassage
 from checkpoint.wire.topics import PASSAGES
 from stream import keys
 
-from .conftest import ROOT, services
+from .conftest import ROOT, services, stored
 from .test_edge_outage import wait_for
 
 CHECKPOINT = [sys.executable, "-m", "checkpoint"]
@@ -65,8 +65,8 @@ def test_a_box_killed_offline_keeps_its_spool_and_delivers_it_once_after_restart
     assert "0 still spooled" not in again.stdout and "still spooled" not in again.stdout, \
         again.stdout
     ids = {p.event_id for p in held}
-    wait_for("the stream to record every spooled passage", lambda: all(
-        redis_client.exists(keys.SEEN_PASSAGE.format(event_id=i)) for i in ids), 120, 0.5)
+    wait_for("the stream to record every spooled passage", lambda: stored(*ids) == ids,
+             120, 0.5)
     stats = redis_client.hgetall(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id))
     assert int(stats["passages"]) == len(ids)                    # each once, none lost
     figure(f"edge box SIGKILLed offline with {len(held)} passages spooled, restarted: spool "

@@ -24,7 +24,7 @@ from stream import keys
 from stream.watchlist import parse_csv
 from stream.wire import Alert, decode_alert
 
-from .conftest import ROOT, services
+from .conftest import ROOT, services, stored
 
 EXPECTED_HITS = {"KA482BC", "GD37TRN", "WX963LA"}  # active entries of the sample watchlist
 
@@ -106,8 +106,8 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
     ids = {p.event_id for p in passages}
 
     # every passage reached the stream, and was counted exactly once
-    wait_for("the stream to record every passage", lambda: all(
-        redis_client.exists(keys.SEEN_PASSAGE.format(event_id=i)) for i in ids), 120, 0.5)
+    wait_for("the stream to record every passage", lambda: stored(*ids) == ids,
+             120, 0.5)
     stats = redis_client.hgetall(keys.CHECKPOINT_STATS.format(checkpoint_id=checkpoint_id))
     assert int(stats["passages"]) == len(ids)
 
@@ -118,10 +118,10 @@ def test_replay_with_kafka_outage_delivers_every_passage_and_alert_once(
     assert sorted(a.plate for a in on_topic) == sorted(EXPECTED_HITS)
     assert len({a.alert_id for a in on_topic}) == len(on_topic)
     for alert in on_topic:
-        stored = Alert.model_validate_json(
+        in_redis = Alert.model_validate_json(
             redis_client.get(keys.ALERT_KEY.format(alert_id=alert.alert_id)))
-        assert stored.alert_id == alert.alert_id and stored.passage_id in ids
-        assert stored.match.type == "exact" and stored.evidence.plate_jpeg_b64
+        assert in_redis.alert_id == alert.alert_id and in_redis.passage_id in ids
+        assert in_redis.match.type == "exact" and in_redis.evidence.plate_jpeg_b64
     figure(f"Kafka down {OUTAGE_S} s during a camera-speed replay: {len(ids)} passages "
            f"({spooled} events still spooled when it came back), lost 0, duplicated 0; "
            f"{len(on_topic)} alerts, "

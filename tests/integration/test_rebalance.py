@@ -34,7 +34,7 @@ def test_a_worker_joining_and_leaving_under_load_loses_and_doubles_nothing(
     finally:
         sender.join()
         second.stop()
-    wait_for("every passage", lambda: processed(redis_client, *passages), 180, 1)
+    wait_for("every passage", lambda: processed(*passages), 180, 1)
 
     expected = {alert_id_for(HITS[p.plate], p.event_id) for p in passages if p.plate in HITS}
     raised = wait_for("every raise on kakou.alerts", lambda: (r := raise_events(kafka, expected))

@@ -74,7 +74,7 @@ def test_a_redis_restart_under_load_loses_no_alert_state_session_or_live_event(
         send(kafka, *during)
     finally:
         services("start", "redis")
-    wait_for("the passages sent while Redis was down", lambda: processed(redis_client, *during),
+    wait_for("the passages sent while Redis was down", lambda: processed(*during),
              120, 0.5)
 
     after = Alert.model_validate_json(redis_client.get(keys.ALERT_KEY.format(
@@ -101,7 +101,7 @@ def test_a_postgres_restart_under_load_leaves_no_passage_out_of_the_history(
     finally:
         services("start", "postgres")
     everything = before + during
-    wait_for("every passage processed", lambda: processed(redis_client, *everything), 120, 0.5)
+    wait_for("every passage processed", lambda: processed(*everything), 120, 0.5)
     rows = history_rows_of([p.event_id for p in everything])
     assert rows == {p.event_id: 1 for p in everything}              # none missing, none twice
     figure(f"PostgreSQL restarted with {len(during)} passages in flight: history rows "

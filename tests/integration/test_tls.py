@@ -96,12 +96,12 @@ def test_the_history_is_written_and_read_over_tls_with_a_password_from_a_file(se
     seen = passage("tls-cp", "TLS0001")
     history = PassageHistory(url, timedelta(hours=2))
 
-    async def write() -> int:
+    async def write() -> list:
         try:
             return await history.record([seen], {}, now)
         finally:
             await history.close()
-    assert asyncio.run(write()) == 1
+    assert [p.event_id for p in asyncio.run(write())] == [seen.event_id]
     found = HistoryReader(url).search(["TLS0001"], now - timedelta(hours=1),
                                       now + timedelta(hours=1))
     assert [r["event_id"] for r in found] == [seen.event_id]

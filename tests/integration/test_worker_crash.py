@@ -12,6 +12,7 @@ from checkpoint.wire.topics import ALERTS
 from stream import keys
 from stream.wire import Alert, alert_id_for, decode_alert
 
+from .conftest import stored
 from .test_alerts import passage, processed, send
 from .test_edge_outage import wait_for
 
@@ -44,16 +45,14 @@ def test_sigkill_mid_stream_loses_no_alert_and_raises_none_twice(kafka, redis_cl
     sender = threading.Thread(target=lambda: [
         (send(kafka, *passages[i:i + 10]), time.sleep(0.1)) for i in range(0, len(passages), 10)])
     sender.start()
-    wait_for("the worker to be part-way through", lambda: sum(
-        redis_client.exists(keys.SEEN_PASSAGE.format(event_id=p.event_id))
-        for p in passages[:60]) >= 5, 60, 0.05)
+    wait_for("the worker to be part-way through", lambda: len(
+        stored(*(p.event_id for p in passages[:60]))) >= 5, 60, 0.05)
     worker.stop(signal.SIGKILL)
-    done_at_kill = sum(redis_client.exists(keys.SEEN_PASSAGE.format(event_id=p.event_id))
-                       for p in passages)
+    done_at_kill = len(stored(*(p.event_id for p in passages)))
     assert done_at_kill < len(passages), "killed too late to test anything"
     sender.join()
     worker.start()
-    wait_for("every passage after the restart", lambda: processed(redis_client, *passages), 180, 1)
+    wait_for("every passage after the restart", lambda: processed(*passages), 180, 1)
 
     expected = {alert_id_for(HITS[p.plate], p.event_id) for p in passages if p.plate in HITS}
     assert len(expected) == 80

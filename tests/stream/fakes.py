@@ -3,7 +3,7 @@ unit tests; the real ones are exercised by tests/integration on the real service
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from stream.config import StreamConfig
 from stream.match import WatchlistIndex
@@ -106,6 +106,9 @@ class FakeState:
                            self.windows[(passage.checkpoint_id, hour)]])
         return counts
 
+    async def count_duplicates(self, duplicates):
+        self.stats["duplicates"] += duplicates
+
     async def flow_warned(self, alert_id):
         return alert_id in self.flow_warned_ids
 
@@ -150,15 +153,19 @@ class FakeState:
 class FakeHistory:
     """The passage history in memory: each passage once, and the hits' kept records."""
 
-    def __init__(self) -> None:
+    def __init__(self, window: timedelta = timedelta(hours=72)) -> None:
+        self.window = window
         self.passages: dict[str, object] = {}
         self.kept: dict[str, object] = {}
 
-    async def record(self, passages, kept, now):
-        for p in passages:
-            self.passages.setdefault(p.event_id, p)
+    async def record(self, passages, kept, now, then=None):
+        new = {p.event_id: p for p in passages if p.event_id not in self.passages
+               and p.last_seen > now - self.window}
+        if then is not None:
+            await then(list(new.values()))
+        self.passages.update(new)
         self.kept.update(kept)
-        return len(passages)
+        return list(new.values())
 
     async def drop_expired(self, now):
         return []

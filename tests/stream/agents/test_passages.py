@@ -9,7 +9,8 @@ from stream.config import StreamConfig
 from stream.wire import StatusAlert, WatchlistEntry, alert_id_for
 from tests.stream.fakes import runtime
 
-T0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+#: An hour ago, on the hour: inside the history's window whenever the tests run.
+T0 = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 STOLEN = WatchlistEntry(entry_id="s1", list="stolen", plate="KA482BC", category="stolen vehicle",
                         priority=1, disposal="stop", created_by="t")
 
@@ -44,6 +45,16 @@ def test_a_replayed_batch_raises_nothing_twice():
     asyncio.run(handle_passages(rt, batch))
     asyncio.run(handle_passages(rt, batch))
     assert len(rt.outbox.alerts) == 1 and rt.state.stats["passages"] == 1
+    assert rt.state.stats["duplicates"] == 1
+
+
+def test_a_passage_older_than_the_history_keeps_is_not_stored_but_counted_in_the_flow():
+    rt = runtime()
+    late = passage("ZZ999ZZ", -80 * 3600)        # a box offline for days sends it now
+    asyncio.run(handle_passages(rt, [late]))
+    asyncio.run(handle_passages(rt, [late]))     # and again: its counted mark stops a second count
+    assert late.event_id not in rt.history.passages
+    assert rt.state.stats["passages"] == 1
 
 
 def test_a_later_passage_of_the_same_visit_is_attached_not_alerted_again():
