@@ -177,7 +177,9 @@ def start_kafka() -> None:
                                              ssl_port=KAFKA_SSL_PORT, keystore=keystore))
     log = home / "kafka.log"
     (home / "log4j2.xml").write_text(LOG4J2.format(log=log))
-    java = ["java", f"-Xms{KAFKA_HEAP}", f"-Xmx{KAFKA_HEAP}", "-XX:+UseG1GC",
+    # the whole heap committed and touched at start: the broker's memory is flat from the first
+    # minute, so a soak sees growth, not the heap filling up
+    java = ["java", f"-Xms{KAFKA_HEAP}", f"-Xmx{KAFKA_HEAP}", "-XX:+UseG1GC", "-XX:+AlwaysPreTouch",
             f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}", "-cp", classpath]
     if not (data / "meta.properties").exists():
         cluster = (home / "cluster.id")
