@@ -38,33 +38,50 @@ def sasl_env(kafka, tmp_path, monkeypatch) -> dict[str, str]:
     return env
 
 
-def test_the_uplink_and_a_worker_authenticate_and_a_wrong_password_is_refused(
-        sasl_env, redis_client, worker, checkpoint_id, tmp_path, monkeypatch):
+def uplink_and_worker_match(bootstrap: str, env: dict[str, str], redis_client, checkpoint_id: str,
+                            folder: Path) -> None:
+    """A box's uplink publishes a hit to ``bootstrap`` and a worker there, with ``env``,
+    raises its alert."""
     hit = passage(checkpoint_id, "KA482BC")
-    uplink = Publisher(Spool(tmp_path / "box.sqlite"), SASL, send_timeout_s=5, max_backoff_s=1)
+    uplink = Publisher(Spool(folder / "box.sqlite"), bootstrap, send_timeout_s=5, max_backoff_s=1)
     try:
         uplink.publish(PASSAGES.name, checkpoint_id, hit)
         assert uplink.wait_drained(60), uplink.status.last_error
     finally:
         uplink.close()
-    secured = WorkerProcess(tmp_path / "sasl-worker.log",
-                            env={**sasl_env, "KAFKA_BOOTSTRAP_SERVERS": SASL})
-    secured.start()                       # ready: it read the whole watchlist through SASL
+    secured = WorkerProcess(folder / "secured-worker.log",
+                            env={**env, "KAFKA_BOOTSTRAP_SERVERS": bootstrap})
+    secured.start()                       # ready: it read the whole watchlist on this listener
     try:
         wait_for("the alert", lambda: stored_alert(redis_client, "demo-stolen-001", hit), 60)
     finally:
         secured.stop()
 
+
+def refused(bootstrap: str, checkpoint_id: str, folder: Path) -> Publisher:
+    """A box's uplink that tries to publish one passage and cannot: it keeps it, loses nothing;
+    its status, for the caller to read."""
+    uplink = Publisher(Spool(folder / "refused.sqlite"), bootstrap, send_timeout_s=3,
+                       max_backoff_s=1)
+    try:
+        uplink.publish(PASSAGES.name, checkpoint_id, passage(checkpoint_id, "ZZ00000"))
+        assert not uplink.wait_drained(10) and uplink.depth() == 1   # kept, not lost
+        assert not uplink.status.online
+    finally:
+        uplink.close()
+    return uplink
+
+
+def no_password_in_logs(folder: Path) -> None:
+    logs = [folder / "secured-worker.log", *Path(ROOT / ".services" / "kafka").glob("*.log")]
+    assert not [p for p in logs if SERVICES.KAFKA_SASL_PASSWORD.encode() in p.read_bytes()]
+
+
+def test_the_uplink_and_a_worker_authenticate_and_a_wrong_password_is_refused(
+        sasl_env, redis_client, worker, checkpoint_id, tmp_path, monkeypatch):
+    uplink_and_worker_match(SASL, sasl_env, redis_client, checkpoint_id, tmp_path)
     wrong = tmp_path / "wrong-password"
     wrong.write_text("not the password")
     monkeypatch.setenv("KAKOU_KAFKA_PASSWORD_FILE", str(wrong))
-    refused = Publisher(Spool(tmp_path / "refused.sqlite"), SASL, send_timeout_s=3,
-                        max_backoff_s=1)
-    try:
-        refused.publish(PASSAGES.name, checkpoint_id, passage(checkpoint_id, "ZZ00000"))
-        assert not refused.wait_drained(10) and refused.depth() == 1   # kept, not lost
-        assert not refused.status.online
-    finally:
-        refused.close()
-    logs = [tmp_path / "sasl-worker.log", *Path(ROOT / ".services" / "kafka").glob("*.log")]
-    assert not [p for p in logs if SERVICES.KAFKA_SASL_PASSWORD.encode() in p.read_bytes()]
+    refused(SASL, checkpoint_id, tmp_path)
+    no_password_in_logs(tmp_path)

@@ -13,16 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from checkpoint.publish import Publisher
-from checkpoint.spool import Spool
-from checkpoint.wire.topics import PASSAGES
 from stream.history import HistoryReader, PassageHistory
-from stream.lab.worker import WorkerProcess
 
-from .conftest import ROOT
-from .test_alerts import passage, stored_alert
-from .test_edge_outage import wait_for
-from .test_secured_kafka import SERVICES
+from .test_alerts import passage
+from .test_secured_kafka import SERVICES, no_password_in_logs, refused, uplink_and_worker_match
 
 KAFKA_TLS = f"127.0.0.1:{SERVICES.KAFKA_SSL_PORT}"
 CA = SERVICES.TLS / "ca.pem"
@@ -44,34 +38,11 @@ def tls_env(kafka, tmp_path, monkeypatch) -> dict[str, str]:
 
 def test_the_uplink_and_a_worker_speak_tls_and_an_untrusted_server_is_refused(
         tls_env, redis_client, worker, checkpoint_id, tmp_path, monkeypatch):
-    hit = passage(checkpoint_id, "KA482BC")
-    uplink = Publisher(Spool(tmp_path / "box.sqlite"), KAFKA_TLS, send_timeout_s=5,
-                       max_backoff_s=1)
-    try:
-        uplink.publish(PASSAGES.name, checkpoint_id, hit)
-        assert uplink.wait_drained(60), uplink.status.last_error
-    finally:
-        uplink.close()
-    secured = WorkerProcess(tmp_path / "tls-worker.log",
-                            env={**tls_env, "KAFKA_BOOTSTRAP_SERVERS": KAFKA_TLS})
-    secured.start()                       # ready: it read the whole watchlist over TLS
-    try:
-        wait_for("the alert", lambda: stored_alert(redis_client, "demo-stolen-001", hit), 60)
-    finally:
-        secured.stop()
-
+    uplink_and_worker_match(KAFKA_TLS, tls_env, redis_client, checkpoint_id, tmp_path)
     monkeypatch.delenv("KAKOU_KAFKA_CA_FILE")      # the system's CAs do not know the test CA
-    untrusting = Publisher(Spool(tmp_path / "untrusting.sqlite"), KAFKA_TLS, send_timeout_s=3,
-                           max_backoff_s=1)
-    try:
-        untrusting.publish(PASSAGES.name, checkpoint_id, passage(checkpoint_id, "ZZ00000"))
-        assert not untrusting.wait_drained(10) and untrusting.depth() == 1   # kept, not lost
-        assert not untrusting.status.online
-        assert "is not trusted" in untrusting.status.last_error   # says why, at once
-    finally:
-        untrusting.close()
-    logs = [tmp_path / "tls-worker.log", *Path(ROOT / ".services" / "kafka").glob("*.log")]
-    assert not [p for p in logs if SERVICES.KAFKA_SASL_PASSWORD.encode() in p.read_bytes()]
+    untrusting = refused(KAFKA_TLS, checkpoint_id, tmp_path)
+    assert "is not trusted" in untrusting.status.last_error   # says why, at once
+    no_password_in_logs(tmp_path)
 
 
 @pytest.fixture
