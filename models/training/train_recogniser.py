@@ -4,10 +4,12 @@ Steps: (a) pre-train on synthetic plates (``models.training.synth_plates``, fixe
 fine-tune on every other crop (by file name: the 1st, 3rd, ...) of ``lprnet-cn-crops``
 (Apache-2.0; ``--data``, else that folder of the data root: ``--data-dir``, see
 ``models.training.paths``), in batches mixed with synthetic plates so the other colours and
-formats are not forgotten; (c) export ``models/plate_rec_cn.onnx`` with the character list in
-its metadata; (d) check onnxruntime against PyTorch; (e) evaluate through the edge's own code
-(``CtcRecogniser`` + ``to_plate_read``) on the other 250 crops (never trained on; read once and in
-views) and on fresh synthetic plates, and write ``models/plate_rec_cn.json``.
+formats are not forgotten, and (``--pipeline-fraction``) with plates cut as the reader cuts
+them, at the plate detector's wandering corners (``models.training.pipeline_crops``); (c) export
+``models/plate_rec_cn.onnx`` with the character list in its metadata; (d) check onnxruntime
+against PyTorch; (e) evaluate through the edge's own code (``CtcRecogniser`` +
+``to_plate_read``) on the other 250 crops (never trained on; read once and in views) and on
+fresh synthetic plates, and write ``models/plate_rec_cn.json``.
 
 Why every other crop: the files are named in plate order (mostly 皖A, then by serial), so the
 first and last halves differ (the last 250 serials open with J-Z letters, the first with A-H),
@@ -39,10 +41,13 @@ from tqdm import tqdm
 from checkpoint.lab.cn_plates import CJK_FONTS, glyph
 from checkpoint.lab.evaluate import EMPTY, OTHER, province_of, type_of
 from checkpoint.read import to_plate_read
-from checkpoint.recognise import REC_HEIGHT, VIEWS, CtcRecogniser, as_line, prepare_crop
+from checkpoint.recognise import (REC_HEIGHT, VIEWS, CtcRecogniser, as_line, prepare_crop,
+                                  reach, views_of)
 from checkpoint.wire.plates import CN_PROVINCES
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR, WORK_DIR, data_root
+from models.training.pipeline_crops import (PipelineCutter, load_labelled_scenes,
+                                            real_pipeline_crops, synthetic_pipeline_crops)
 from models.training.recogniser import Exported, PlateCRNN
 from models.training.synth_plates import (CHARACTERS, MIN_WIDTH_RATIO, TWO_ROWS_BELOW, jpeg,
                                           resize_camera, synth_batch)
@@ -218,22 +223,41 @@ class ProvinceSwap:
 
 def augment_real(rng: np.random.Generator, crop: np.ndarray, jitter: float = 0.05,
                  shift: float = 0.0) -> np.ndarray:
-    """Jitter of a real crop: each corner by up to ``jitter`` of the crop's size, half the time
-    the whole plate sideways by up to ``shift`` of its width (a detector's box sits a little off
-    the plate), colour and light, blur, lower resolution, noise, JPEG."""
+    """``reframe_jitter``, then ``photometric``: a real crop as a detector and a camera might
+    have given it."""
+    return photometric(rng, reframe_jitter(rng, crop, jitter, shift))
+
+
+def reframe_jitter(rng: np.random.Generator, crop: np.ndarray, jitter: float,
+                   shift: float) -> np.ndarray:
+    """Each corner moved by up to ``jitter`` of the crop's size, half the time the whole plate
+    sideways by up to ``shift`` of its width (a detector's box sits a little off the plate)."""
     h, w = crop.shape[:2]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     dst = src + (rng.uniform(-jitter, jitter, (4, 2)) * [w, h]).astype(np.float32)
     if shift and rng.random() < 0.5:
         dst[:, 0] += float(rng.uniform(-shift, shift)) * w
-    out = cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h),
-                              borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    return cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h),
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def photometric(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
+    """Colour and light, blur, lower resolution, noise, JPEG: the framing left as it is."""
+    h, w = crop.shape[:2]
+    out = crop.astype(np.float32)
     out = (out - 128) * rng.uniform(0.7, 1.25) * rng.uniform(0.85, 1.15, 3) + 128 + rng.uniform(-30, 30)
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.3, 0.9)))
     out = resize_camera(rng, out, w, h, chance=0.2, shrink=(0.6, 0.9))
     out = np.clip(out + rng.normal(0, rng.uniform(0, 6), out.shape), 0, 255).astype(np.uint8)
     return jpeg(rng, out, 0.3, 40, 95)
+
+
+def pipeline_view(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
+    """A crop cut as the reader cuts it (``models.training.pipeline_crops``) as the model sees
+    it: one of its views at random, then ``photometric`` (the detector gave the framing)."""
+    context = reach(VIEWS)
+    return photometric(rng, views_of(crop, VIEWS, context)[int(rng.integers(len(VIEWS)))])
 
 
 def pad_batch(crops: list[np.ndarray]) -> torch.Tensor:
@@ -259,6 +283,25 @@ def to_batch(crops: list[np.ndarray]) -> torch.Tensor:
 
 def to_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
     return encode_targets(texts, _INDEX)
+
+
+#: Variants (``pipeline_crops.scene_variant``) of each real tuning scene cut for pipeline crops.
+SCENE_VARIANTS = 40
+
+
+def pipeline_set(seed: int, count: int, scene_names: list[str], scenes_dir: Path
+                 ) -> tuple[list[np.ndarray], list[str], int]:
+    """``count`` crops cut as the reader cuts them from synthetic scenes (seed [seed, 2]), then
+    those of ``SCENE_VARIANTS`` variants of each real scene named (seed [seed, 3]); and how
+    many of them are real."""
+    t = time.perf_counter()
+    cutter = PipelineCutter()
+    crops, texts = synthetic_pipeline_crops([seed, 2], count, cutter)
+    scenes = load_labelled_scenes(scenes_dir, set(scene_names)) if scene_names else []
+    real, real_texts = real_pipeline_crops([seed, 3], scenes, SCENE_VARIANTS, cutter)
+    print(f"pipeline crops: {len(crops)} synthetic, {len(real)} real, "
+          f"{time.perf_counter() - t:.0f} s")
+    return crops + real, texts + real_texts, len(real)
 
 
 # ------------------------------------------------------------------------------------ training
@@ -428,6 +471,11 @@ def main(argv: list[str] | None = None) -> None:
                    help="real crops' corners move by up to this share of the crop's size")
     p.add_argument("--shift", type=float, default=0.05,
                    help="half the real crops move sideways by up to this share of their width")
+    p.add_argument("--pipeline-crops", type=int, default=0,
+                   help="synthetic-scene plates to cut as the reader cuts them (plate detector, "
+                        "context), with the real tuning scenes' (models.training.pipeline_crops)")
+    p.add_argument("--pipeline-fraction", type=float, default=0.0,
+                   help="share of those crops in each fine-tuning batch (0: none are cut)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="folder of the data sets; None: $KAKOU_DATA_DIR if set, else ../shared/data")
     p.add_argument("--data", type=Path, default=None,
@@ -503,7 +551,11 @@ def main(argv: list[str] | None = None) -> None:
     # fine-tuning draws from its own stream: the same batches whether pre-training ran here or
     # its weights were loaded (--pretrained)
     rng = np.random.default_rng([args.seed, 1])
-    n_real = int(round(args.batch_size * args.real_fraction))
+    n_pipe = int(round(args.batch_size * args.pipeline_fraction))
+    n_real = int(round((args.batch_size - n_pipe) * args.real_fraction))
+    pipe, pipe_texts, n_pipe_real = pipeline_set(
+        args.seed, args.pipeline_crops, [scene_names[i] for i in scene_train], scenes_dir) \
+        if n_pipe else ([], [], 0)
 
     splice = Splicer([real[i] for i in train_idx], [real_texts[i] for i in train_idx])
     swap = ProvinceSwap(splice.crops)
@@ -521,8 +573,10 @@ def main(argv: list[str] | None = None) -> None:
     def mixed_batch():
         samples = [real_sample(int(i)) for i in rng.choice(len(train_idx) + len(tune_scenes), n_real)]
         crops, texts = [c for c, _ in samples], [t for _, t in samples]
-        s_crops, s_texts = synth_batch_fn(args.batch_size - n_real)
-        return crops + s_crops, texts + s_texts
+        s_crops, s_texts = synth_batch_fn(args.batch_size - n_pipe - n_real)
+        idx = rng.integers(0, len(pipe), n_pipe) if pipe else []
+        p_crops = [pipeline_view(rng, pipe[i]) for i in idx]
+        return crops + s_crops + p_crops, texts + s_texts + [pipe_texts[i] for i in idx]
 
     fine_s = train_steps(model, args.finetune_steps, args.finetune_lr, mixed_batch, "fine-tune") \
         if args.finetune_steps and train_idx else 0.0
@@ -559,6 +613,12 @@ def main(argv: list[str] | None = None) -> None:
             {"name": "ccpd-cn-scenes plates, cut at their labelled boxes (CCPD)", "licence": "MIT",
              "train": [scene_names[i] for i in scene_train],
              "test": [scene_names[i] for i in scene_test]},
+            *([{"name": "pipeline crops: plates found by models/plate_det.onnx and cut with the "
+                        "reader's context (models/training/pipeline_crops.py), in synthetic CN "
+                        f"scenes and in {SCENE_VARIANTS} variants of each ccpd-cn-scenes "
+                        "training scene above",
+                "synthetic": len(pipe) - n_pipe_real, "real": n_pipe_real,
+                "seeds": [[args.seed, 2], [args.seed, 3]]}] if pipe else []),
         ],
         "machine": {"cpu_threads": args.threads, "torch": torch.__version__,
                     "python": platform.python_version()},
