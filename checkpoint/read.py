@@ -133,7 +133,7 @@ def to_plate_read(reading: Reading, corners: np.ndarray, region: str | None) -> 
     return PlateRead(fit.text, confidence, corners, confs, tuple(alternatives.items()))
 
 
-def _plate_shaped(corners: np.ndarray, min_height: float) -> bool:
+def plate_shaped(corners: np.ndarray, min_height: float) -> bool:
     """Plate text lines are wide and not tiny; tall or small blobs are not worth reading."""
     tl, tr, _, bl = corners
     w, h = float(np.linalg.norm(tr - tl)), float(np.linalg.norm(bl - tl))
@@ -177,13 +177,13 @@ class OnnxPlateReader:
         never found from plates found but read wrongly or not at all)."""
         detector = self.whole if region in self.whole_regions else self.detector
         return [d.corners for d in detector.detect(image, scale)
-                if _plate_shaped(d.corners, self.min_height)]
+                if plate_shaped(d.corners, self.min_height)]
 
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
         detector = self.whole if region in self.whole_regions else self.detector
         found = [d for d in detector.detect(image, scale)
-                 if _plate_shaped(d.corners, self.min_height)]
+                 if plate_shaped(d.corners, self.min_height)]
         if not found:
             return []
         recogniser = self.recognisers.for_region(region)

@@ -23,7 +23,7 @@ import numpy as np
 
 from checkpoint.config import ReaderConfig
 from checkpoint.detect import PlateDetector
-from checkpoint.read import _plate_shaped, build_plate_detector, rectify
+from checkpoint.read import build_plate_detector, plate_shaped, rectify
 from checkpoint.recognise import VIEWS, reach
 from models.training.synth_plates import write_preview
 from models.training.synth_scenes import (FacePool, PlateLabel, add_distractors, add_plates,
@@ -59,7 +59,7 @@ class PipelineCutter:
         segmented from loose boxes, are too rough to tell."""
         crops, texts = [], []
         for d in self.detector.detect(image):
-            if not _plate_shaped(d.corners, self.min_height):
+            if not plate_shaped(d.corners, self.min_height):
                 continue
             i = match(d.corners, [q for q, _ in truths])
             if i is not None and (not exact or sees_whole(d.corners, truths[i][0], self.context)):
