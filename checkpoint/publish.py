@@ -202,23 +202,23 @@ class Publisher:
         if self._stale:
             self._drop_producer()
             self._stale = False
+        if self._producer is not None:
+            return self._producer
         security = kafka_security()
-        if self._producer is None:
-            # no client is built against a dead broker: kafka-python leaves background loops behind
-            problem = why_unreachable(self._bootstrap, security)
-            if problem:
-                raise KafkaConnectionError(problem)
+        # no client is built against a dead broker: kafka-python leaves background loops behind
+        problem = why_unreachable(self._bootstrap, security)
+        if problem:
+            raise KafkaConnectionError(problem)
         if not self._topics_ready:
             ensure_topics(self._bootstrap)
             self._topics_ready = True
-        if self._producer is None:
-            self._producer = KafkaProducer(
-                bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
-                linger_ms=5, max_block_ms=int(self._send_timeout_s * 1000),
-                request_timeout_ms=int(self._send_timeout_s * 500),
-                delivery_timeout_ms=int(self._send_timeout_s * 1000),
-                reconnect_backoff_max_ms=2_000, client_id="kakou-edge", **security,
-            )
+        self._producer = KafkaProducer(
+            bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
+            linger_ms=5, max_block_ms=int(self._send_timeout_s * 1000),
+            request_timeout_ms=int(self._send_timeout_s * 500),
+            delivery_timeout_ms=int(self._send_timeout_s * 1000),
+            reconnect_backoff_max_ms=2_000, client_id="kakou-edge", **security,
+        )
         return self._producer
 
     def _drop_producer(self) -> None:
