@@ -137,6 +137,10 @@ class PassageHistory:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    def keeps(self, passage: VehiclePassage, now: datetime) -> bool:
+        """Whether the passage is inside the history's window (older ones are not written)."""
+        return passage.last_seen > now - self._window
+
     async def record(self, passages: Sequence[VehiclePassage], kept: dict[str, Kept],
                      now: datetime, then: Callable[[list[VehiclePassage]], Awaitable[None]]
                      | None = None) -> list[VehiclePassage]:
@@ -145,7 +149,7 @@ class PassageHistory:
         first time, which ``then`` is given before they are committed: the history's primary
         key says what is new for as long as the window, and what ``then`` counts is counted
         once (a crash before the commit stores and gives them again)."""
-        fresh = [p for p in passages if p.last_seen > now - self._window]
+        fresh = [p for p in passages if self.keeps(p, now)]
         if not fresh:
             return []
 

@@ -9,7 +9,7 @@ counted mark bridges a crash between the count and the commit for ``keys.COUNTED
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import faust
 
@@ -71,8 +71,7 @@ async def handle_passages(rt: Runtime, passages: list[VehiclePassage]) -> None:
                                              for p, matches in hits}, now, then=count)
     # a box long offline: passages older than the history keeps still count in the flow
     # windows (kept for days), told apart from a replay only by their counted mark
-    too_old = [p for p in passages
-               if p.last_seen <= now - timedelta(hours=rt.config.history_hours)]
+    too_old = [p for p in passages if not rt.history.keeps(p, now)]
     await count(too_old)
     if len(new) + len(too_old) < len(passages):
         await rt.state.count_duplicates(len(passages) - len(new) - len(too_old))

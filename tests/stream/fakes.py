@@ -158,9 +158,12 @@ class FakeHistory:
         self.passages: dict[str, object] = {}
         self.kept: dict[str, object] = {}
 
+    def keeps(self, passage, now):
+        return passage.last_seen > now - self.window
+
     async def record(self, passages, kept, now, then=None):
-        new = {p.event_id: p for p in passages if p.event_id not in self.passages
-               and p.last_seen > now - self.window}
+        new = {p.event_id: p for p in passages
+               if p.event_id not in self.passages and self.keeps(p, now)}
         if then is not None:
             await then(list(new.values()))
         self.passages.update(new)
