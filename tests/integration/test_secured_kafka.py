@@ -24,18 +24,24 @@ spec.loader.exec_module(SERVICES)
 SASL = f"127.0.0.1:{SERVICES.KAFKA_SASL_PORT}"
 
 
-@pytest.fixture
-def sasl_env(kafka, tmp_path, monkeypatch) -> dict[str, str]:
+def sasl_settings(protocol: str, folder: Path, monkeypatch, **extra: str) -> dict[str, str]:
+    """The local broker's test account on a ``protocol`` listener, its password in a file, set
+    in this process's environment and returned for a worker's."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        pytest.skip("Kafka is external (KAFKA_BOOTSTRAP_SERVERS set): no local SASL listener")
-    password = tmp_path / "kafka-password"
+        pytest.skip(f"Kafka is external (KAFKA_BOOTSTRAP_SERVERS set): no local {protocol} listener")
+    password = folder / "kafka-password"
     password.write_text(SERVICES.KAFKA_SASL_PASSWORD + "\n")
-    env = {"KAKOU_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAKOU_KAFKA_SASL_MECHANISM": "PLAIN",
+    env = {"KAKOU_KAFKA_SECURITY_PROTOCOL": protocol, "KAKOU_KAFKA_SASL_MECHANISM": "PLAIN",
            "KAKOU_KAFKA_USERNAME": SERVICES.KAFKA_SASL_USER,
-           "KAKOU_KAFKA_PASSWORD_FILE": str(password)}
+           "KAKOU_KAFKA_PASSWORD_FILE": str(password), **extra}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture
+def sasl_env(kafka, tmp_path, monkeypatch) -> dict[str, str]:
+    return sasl_settings("SASL_PLAINTEXT", tmp_path, monkeypatch)
 
 
 def uplink_and_worker_match(bootstrap: str, env: dict[str, str], redis_client, checkpoint_id: str,

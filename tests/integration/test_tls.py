@@ -16,7 +16,8 @@ import pytest
 from stream.history import HistoryReader, PassageHistory
 
 from .test_alerts import passage
-from .test_secured_kafka import SERVICES, no_password_in_logs, refused, uplink_and_worker_match
+from .test_secured_kafka import (SERVICES, no_password_in_logs, refused, sasl_settings,
+                                 uplink_and_worker_match)
 
 KAFKA_TLS = f"127.0.0.1:{SERVICES.KAFKA_SSL_PORT}"
 CA = SERVICES.TLS / "ca.pem"
@@ -24,16 +25,7 @@ CA = SERVICES.TLS / "ca.pem"
 
 @pytest.fixture
 def tls_env(kafka, tmp_path, monkeypatch) -> dict[str, str]:
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        pytest.skip("Kafka is external (KAFKA_BOOTSTRAP_SERVERS set): no local TLS listener")
-    password = tmp_path / "kafka-password"
-    password.write_text(SERVICES.KAFKA_SASL_PASSWORD + "\n")
-    env = {"KAKOU_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAKOU_KAFKA_SASL_MECHANISM": "PLAIN",
-           "KAKOU_KAFKA_USERNAME": SERVICES.KAFKA_SASL_USER,
-           "KAKOU_KAFKA_PASSWORD_FILE": str(password), "KAKOU_KAFKA_CA_FILE": str(CA)}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
+    return sasl_settings("SASL_SSL", tmp_path, monkeypatch, KAKOU_KAFKA_CA_FILE=str(CA))
 
 
 def test_the_uplink_and_a_worker_speak_tls_and_an_untrusted_server_is_refused(
