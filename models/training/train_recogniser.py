@@ -256,8 +256,8 @@ def photometric(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
 def pipeline_view(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
     """A crop cut as the reader cuts it (``models.training.pipeline_crops``) as the model sees
     it: one of its views at random, then ``photometric`` (the detector gave the framing)."""
-    context = reach(VIEWS)
-    return photometric(rng, views_of(crop, VIEWS, context)[int(rng.integers(len(VIEWS)))])
+    view = VIEWS[int(rng.integers(len(VIEWS)))]
+    return photometric(rng, views_of(crop, (view,), reach(VIEWS))[0])
 
 
 def pad_batch(crops: list[np.ndarray]) -> torch.Tensor:
