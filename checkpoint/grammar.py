@@ -176,6 +176,21 @@ def fit_plate(text: str, region: str | None) -> PlateFit | None:
     return _fit_region(plate, region)
 
 
+@dataclass(frozen=True)
+class PositionFormat:
+    """A plate format as the characters allowed at each of its positions."""
+
+    positions: tuple[str, ...]
+    exact_only: bool    # a read must fit it as read: never corrected or decoded towards it
+
+
+def position_formats(region: str) -> tuple[PositionFormat, ...]:
+    """The position-wise plate formats of ``region`` (what a recogniser may decode a read
+    towards); none for a region checked by its shape only."""
+    return tuple(PositionFormat(tuple(_CLASSES[cls] for cls in fmt), fmt in _EXACT_ONLY)
+                 for fmt in _FORMATS.get(region, ()))
+
+
 def is_plausible(plate: str, region: str | None = None) -> bool:
     """Could this text be a plate (of ``region``, when given) as read, without any correction?"""
     fit = fit_plate(plate, region)

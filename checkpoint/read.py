@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 import cv2
 import numpy as np
 
-from checkpoint.grammar import fit_plate, is_plausible
+from checkpoint.grammar import fit_plate, is_plausible, position_formats
 from checkpoint.onnx_models import project_model
 from checkpoint.wire.plates import normalise
 
@@ -225,7 +225,8 @@ def build_recognisers(cfg: ReaderConfig) -> Recognisers:
 
     return Recognisers(
         CtcRecogniser(cfg.rec_model, threads=cfg.threads),
-        {region: CtcRecogniser(project_model(path), threads=cfg.threads, views=cfg.rec_views)
+        {region: CtcRecogniser(project_model(path), threads=cfg.threads, views=cfg.rec_views,
+                               formats=position_formats(region))
          for region, path in cfg.rec_models.items()})
 
 

@@ -11,10 +11,15 @@ likelihood, summed) is kept: the detector's corners wander by a few per cent, an
 framing cuts or crowds another reads whole. A crop cut with ``context`` (the scene around the
 found corners, ``CtcRecogniser.context``) gives the looser views real pixels where a character
 was cut off, not the crop's edge repeated.
+
+A recogniser given its region's plate formats (``checkpoint.grammar.position_formats``) reads
+a plate as the likeliest text that is one: a view whose likeliest path drops a faint last
+character, or doubles one, is also decoded towards each format, and such a read is only as sure
+as it is likely next to the text the model preferred.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +27,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from checkpoint.grammar import PositionFormat
 from checkpoint.onnx_models import ModelError, bundled_model, session
 
 DEFAULT_REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -173,6 +179,111 @@ class PlateVocabulary:
         return np.add.reduceat(probs[..., self.order], self.starts, axis=-1)
 
 
+@dataclass(frozen=True)
+class PlateFormats:
+    """A region's plate formats over a vocabulary's classes, for decoding towards them."""
+
+    allowed: np.ndarray    # (formats, positions, plate classes) bool; False past a format's end
+    lengths: np.ndarray    # (formats,) characters in each
+    towards: np.ndarray    # (formats,) bool: a read may be decoded towards it (not exact-only)
+
+    @classmethod
+    def of(cls, formats: Sequence[PositionFormat], vocab: PlateVocabulary) -> PlateFormats | None:
+        """``formats`` (``checkpoint.grammar.position_formats``) as masks over ``vocab``; a
+        format some position of which the vocabulary cannot spell is left out; None: none."""
+        index = {c: i for i, c in enumerate(vocab.chars) if c}
+        kept = []
+        for fmt in formats:
+            rows = [[index[c] for c in chars if c in index] for chars in fmt.positions]
+            if all(rows):
+                kept.append((rows, not fmt.exact_only))
+        if not kept:
+            return None
+        allowed = np.zeros((len(kept), max(len(rows) for rows, _ in kept), len(vocab.chars)), bool)
+        for f, (rows, _) in enumerate(kept):
+            for k, row in enumerate(rows):
+                allowed[f, k, row] = True
+        return cls(allowed, np.array([len(rows) for rows, _ in kept]),
+                   np.array([towards for _, towards in kept]))
+
+    def fits(self, labels: list[int]) -> bool:
+        """Whether a text (plate-class indices) is one of the formats as it stands."""
+        n = len(labels)
+        if n > self.allowed.shape[1]:
+            return False
+        return bool(np.any((self.lengths == n) & self.allowed[:, np.arange(n), labels].all(axis=1)))
+
+    def decodable(self) -> PlateFormats:
+        """The formats a read may be decoded towards."""
+        return PlateFormats(self.allowed[self.towards], self.lengths[self.towards],
+                            self.towards[self.towards])
+
+
+def _best_of_others(scores: np.ndarray) -> np.ndarray:
+    """(..., C) → (..., C): for each class, the best score of any other class."""
+    top_c = scores.argmax(axis=-1)[..., None]
+    others = scores.copy()
+    np.put_along_axis(others, top_c, -np.inf, -1)
+    return np.where(np.arange(scores.shape[-1]) == top_c, others.max(axis=-1, keepdims=True),
+                    np.take_along_axis(scores, top_c, -1))
+
+
+def constrained_paths(folded: np.ndarray, formats: PlateFormats) -> list[list[int]]:
+    """The text of the likeliest path through each view of (views, T, plate classes) ``folded``
+    that spells each of ``formats``: Viterbi over a format's positions, vectorised over views
+    and formats (hand-written for the reason ``ctc_view_log_likelihoods`` is). A view whose
+    likeliest path cut a plate's last character off still holds that character a little:
+    this finds it. Texts no path can spell are left out."""
+    with np.errstate(divide="ignore"):
+        logp = np.log(_nothing_merged(folded))                    # (views, T, C); skip: -inf
+    views, steps, _ = logp.shape
+    n_formats, positions, _ = formats.allowed.shape
+    lp = np.repeat(logp, n_formats, axis=0)                       # (B, T, C), B = views x formats
+    allowed = np.tile(formats.allowed, (views, 1, 1))             # (B, L, C)
+    lengths = np.tile(formats.lengths, views)
+    pairs = np.arange(len(lengths))
+    char = np.full((steps,) + allowed.shape, -np.inf)             # in position k's character c
+    blank = np.full((steps, len(lengths), positions + 1), -np.inf)  # a blank after j characters
+    char[0, :, 0] = np.where(allowed[:, 0], lp[:, 0], -np.inf)
+    blank[0, :, 0] = lp[:, 0, 0]
+    for t in range(1, steps):
+        was = char[t - 1]
+        last = np.full(was.shape, -np.inf)                        # from position k-1, another c
+        last[:, 1:] = _best_of_others(was[:, :-1])
+        best = np.maximum(np.maximum(was, blank[t - 1, :, :positions, None]), last)
+        char[t] = np.where(allowed, best + lp[:, t, None, :], -np.inf)
+        blank[t, :, 0] = blank[t - 1, :, 0]
+        blank[t, :, 1:] = np.maximum(blank[t - 1, :, 1:], was.max(axis=-1))
+        blank[t] += lp[:, t, 0, None]
+    # back from the end: the state each step came from, worked out again from the scores
+    end_c = char[-1, pairs, lengths - 1].argmax(axis=1)
+    in_char = char[-1, pairs, lengths - 1, end_c] >= blank[-1, pairs, lengths]
+    score = np.where(in_char, char[-1, pairs, lengths - 1, end_c], blank[-1, pairs, lengths])
+    k = np.where(in_char, lengths - 1, lengths)                   # position, or blanks' j
+    c = np.where(in_char, end_c, 0)
+    labels = np.zeros((len(lengths), positions), np.int64)
+    for t in range(steps - 1, 0, -1):
+        kc = np.minimum(k, positions - 1)                          # k as a character position
+        labels[in_char, kc[in_char]] = c[in_char]
+        stay_char = char[t - 1, pairs, kc, c]
+        from_blank = blank[t - 1, pairs, kc]
+        before = char[t - 1, pairs, np.maximum(kc - 1, 0)]         # (B, C): position k-1,
+        before[pairs, c] = -np.inf                                 # another character
+        last_c = before.argmax(axis=-1)
+        last = np.where(kc > 0, before[pairs, last_c], -np.inf)
+        to_blank = in_char & (from_blank > stay_char) & (from_blank >= last)
+        to_last = in_char & ~to_blank & (last > stay_char)
+        # a blank after j characters came from the blank before it or from character j-1
+        prev_c = char[t - 1, pairs, np.maximum(k - 1, 0)].argmax(axis=-1)
+        into = np.where(k > 0, char[t - 1, pairs, np.maximum(k - 1, 0), prev_c], -np.inf)
+        to_char = ~in_char & (into > blank[t - 1, pairs, np.minimum(k, positions)])
+        k = np.where(to_last | to_char, k - 1, k)
+        c = np.where(to_last, last_c, np.where(to_char, prev_c, c))
+        in_char = (in_char & ~to_blank) | to_char
+    labels[in_char, np.minimum(k, positions - 1)[in_char]] = c[in_char]
+    return [labels[b, :lengths[b]].tolist() for b in pairs if np.isfinite(score[b])]
+
+
 def ctc_decode(probs: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
     """Greedy CTC decode of one (T, model classes) matrix: plate text, confidences, next-best."""
     return greedy_decode(vocab.fold(probs), vocab, max_alternatives)
@@ -278,27 +389,50 @@ def ctc_align(folded: np.ndarray, labels: list[int]) -> np.ndarray:
     return emit[first_frame[states], states]
 
 
-def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3) -> Reading:
+def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: int = 3,
+                  formats: PlateFormats | None = None) -> Reading:
     """The likeliest text over views of one crop (views, T, plate classes): every view's greedy
-    read and its alternatives are candidates. Confidences are those of the likeliest path through
-    the view that shows the read best (a character the crop as found cuts off is sure only where
-    a view sees it whole); an alternative's is the read's scaled by how much less likely it is,
-    per view."""
+    read and its alternatives are candidates. With ``formats``, so is the likeliest text of each
+    format (but the exact-only) in each view whose read fits none but is near one, and the read
+    is the likeliest candidate that fits a format (a plate is one of them), else the likeliest.
+
+    Confidences are those of the likeliest path through the view that shows the read best (a
+    character the crop as found cuts off is sure only where a view sees it whole), scaled down
+    by how much less likely the read is, per view, than a likelier candidate that fits no
+    format; an alternative's is the read's scaled by how much less likely it is, per view (not
+    raised where it is likelier)."""
     readings = [greedy_decode(f, vocab, max_alternatives) for f in folded]
-    candidates = list(dict.fromkeys(text for r in readings
-                                    for text in (r.text, *(t for t, _ in r.alternatives)) if text))
+    index = {c: i for i, c in enumerate(vocab.chars)}
+    texts = [text for r in readings for text in (r.text, *(t for t, _ in r.alternatives)) if text]
+    if formats is not None:
+        towards = formats.decodable()
+        # views whose read fits no format but is a character short or long of one (further
+        # off, there is no plate to decode towards): where a view's read fits, it is already
+        # that view's likeliest text of the formats
+        astray = [v for v, r in enumerate(readings)
+                  if not formats.fits([index[c] for c in r.text])
+                  and np.any(np.abs(towards.lengths - len(r.text)) <= 1)]
+        if astray:
+            texts += ["".join(vocab.chars[i] for i in path)
+                      for path in constrained_paths(folded[astray], towards)]
+    candidates = list(dict.fromkeys(texts))
     if not candidates:
         return Reading("", (), ())
-    index = {c: i for i, c in enumerate(vocab.chars)}
     labels = [[index[c] for c in text] for text in candidates]
     by_view = ctc_view_log_likelihoods(folded, labels)
     scores = by_view.sum(axis=0)
     order = np.argsort(-scores, kind="stable")
+    if formats is not None:
+        fitting = [i for i in order if formats.fits(labels[i]) and np.isfinite(scores[i])]
+        order = np.array(fitting[:1] + [i for i in order if i not in fitting[:1]])
     best = int(order[0])
     clearest = int(np.argmax(by_view[:, best]))
-    confidences = tuple(float(p) for p in ctc_align(folded[clearest], labels[best]))
+    # a read the grammar chose over a likelier text is as doubtful as it is less likely, per view
+    doubt = float(np.exp((scores[best] - scores.max()) / len(folded)))
+    confidences = tuple(doubt * float(p) for p in ctc_align(folded[clearest], labels[best]))
     mean = float(np.mean(confidences))
-    alternatives = tuple((candidates[i], mean * float(np.exp((scores[i] - scores[best]) / len(folded))))
+    alternatives = tuple((candidates[i],
+                          mean * float(np.exp(min(0.0, scores[i] - scores[best]) / len(folded))))
                          for i in order[1:max_alternatives + 1])
     return Reading(candidates[best], confidences, alternatives)
 
@@ -309,11 +443,14 @@ class CtcRecogniser:
     names ``two_rows_below`` (a width / height ratio) was trained to read two-row plates as one
     line: crops narrower than that are read through ``one_row``; one that names
     ``min_width_ratio`` is given crops padded to at least that ratio. ``alphabet`` maps each
-    model character to what it reads as (default: plate characters; see ``PlateVocabulary``)."""
+    model character to what it reads as (default: plate characters; see ``PlateVocabulary``).
+    ``formats`` (``checkpoint.grammar.position_formats``): the plate formats of the region it
+    reads, which its reads are decoded towards (``best_of_views``)."""
 
     def __init__(self, model: str | Path | None = None, *, threads: int = 1,
                  batch_size: int = 8, views: int = 1,
-                 alphabet: Callable[[str], str] | None = None) -> None:
+                 alphabet: Callable[[str], str] | None = None,
+                 formats: Sequence[PositionFormat] = ()) -> None:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1 to {len(VIEWS)}, not {views}")
         path = model or bundled_model(DEFAULT_REC_MODEL)
@@ -329,6 +466,7 @@ class CtcRecogniser:
         self.min_width_ratio = float(meta.get("min_width_ratio") or MIN_WIDTH_RATIO)
         self.batch_size = batch_size
         self.views = VIEWS[:views]
+        self.formats = PlateFormats.of(formats, self.vocab)
 
     @property
     def context(self) -> tuple[float, float]:
@@ -355,6 +493,8 @@ class CtcRecogniser:
             batch = np.stack([prepare_crop(v, width) for i in idx for v in lines[i]])
             probs = self._session.run(None, {self._input: batch})[0]
             for i, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
-                results[i] = (ctc_decode(p[0], self.vocab) if len(self.views) == 1
-                              else best_of_views(self.vocab.fold(p), self.vocab))
+                results[i] = (ctc_decode(p[0], self.vocab)
+                              if len(self.views) == 1 and self.formats is None
+                              else best_of_views(self.vocab.fold(p), self.vocab,
+                                                 formats=self.formats))
         return [r for r in results if r is not None]

@@ -38,6 +38,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from checkpoint.grammar import position_formats
 from checkpoint.lab.cn_plates import CJK_FONTS, glyph
 from checkpoint.lab.evaluate import EMPTY, OTHER, province_of, type_of
 from checkpoint.read import to_plate_read
@@ -365,7 +366,8 @@ def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int =
     """Exact-plate accuracy through the edge's code: CtcRecogniser (each crop read in ``views``
     framings), then to_plate_read; with ``breakdown``, per province character and plate type,
     and the province confusions (label → read, the read's first character)."""
-    rec = CtcRecogniser(model=path, threads=1, batch_size=8, views=views)
+    rec = CtcRecogniser(model=path, threads=1, batch_size=8, views=views,
+                        formats=position_formats("cn"))
     corners = np.zeros((4, 2), np.float32)
     readings = rec.recognise(crops)
     plates = [to_plate_read(r, corners, "cn") for r in readings]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from checkpoint.grammar import PlateFit, fit_plate, is_plausible
+from checkpoint.grammar import PlateFit, fit_plate, is_plausible, position_formats
 from checkpoint.wire.plates import CN_PROVINCES, REGIONS
 
 CN_LETTERS = ascii_uppercase.replace("I", "").replace("O", "")
@@ -339,3 +339,16 @@ def test_european_formats_correct_confusions_and_drop_a_band_letter(read, plate,
 ])
 def test_is_plausible(plate, region, ok):
     assert is_plausible(plate, region) is ok
+
+
+@pytest.mark.parametrize("region", ["cn", "br", "ro"])
+def test_position_formats_say_what_each_position_allows(region):
+    exact_only = {"YDDDDDD", "MCDDDDD", "WJPSSSSS"}        # embassy, military, armed police
+    restated = {**CLASSES, "Y": "使", "M": "VKHBSLJNGCZ", "W": "W", "J": "J"}
+    formats = FORMATS[region] + (("YDDDDDD", "MCDDDDD", "WJPSSSSS") if region == "cn" else ())
+    assert {(f.positions, f.exact_only) for f in position_formats(region)} == \
+        {(tuple(restated[c] for c in fmt), fmt in exact_only) for fmt in formats}
+
+
+def test_regions_checked_by_shape_have_no_position_formats():
+    assert position_formats("us") == () == position_formats("eu")

@@ -3,9 +3,10 @@ import itertools
 import numpy as np
 import pytest
 
-from checkpoint.recognise import (VIEWS, PlateVocabulary, best_of_views, ctc_align, ctc_decode,
-                                  reach, views_of,
-                                  ctc_log_likelihoods, reframe)
+from checkpoint.grammar import PositionFormat
+from checkpoint.recognise import (VIEWS, PlateFormats, PlateVocabulary, best_of_views, ctc_align,
+                                  constrained_paths, ctc_decode, ctc_log_likelihoods, reach,
+                                  reframe, views_of)
 
 # A tiny model charset: blank, then what a generic OCR model knows, including non-plate characters
 CHARSET = ["<blank>", "A", "B", "8", "a", "Ａ", "-", "中", " "]
@@ -155,6 +156,95 @@ def test_best_of_views_of_nothing():
     folded[..., 0] = 1.0
     assert best_of_views(folded, VOCAB) == best_of_views(folded[:1], VOCAB)
     assert best_of_views(folded, VOCAB).text == ""
+
+
+FORMATS = PlateFormats.of((PositionFormat(("AB", "8", "8AB"), exact_only=False),
+                           PositionFormat(("A", "B"), exact_only=False)), VOCAB)
+
+
+def best_fitting_path(folded: np.ndarray, formats: PlateFormats) -> list[int] | None:
+    """Every path through (T, plate classes) ``folded``, by brute force: the text of the
+    likeliest one that fits some format."""
+    best, best_p = None, 0.0
+    for path in itertools.product(range(folded.shape[1]), repeat=folded.shape[0]):
+        if 1 in path:       # "skip" reads as nothing, like the blank: never the likeliest path
+            continue
+        text = [c for i, c in enumerate(path) if c and (i == 0 or c != path[i - 1])]
+        p = float(np.prod(folded[np.arange(len(path)), path]))
+        if p > best_p and formats.fits(text):
+            best, best_p = text, p
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_constrained_paths_find_the_likeliest_path_that_fits_each_format(seed):
+    rng = np.random.default_rng(seed)
+    folded = rng.dirichlet(np.ones(len(VOCAB.chars)) * 0.5, size=(2, 5))
+    folded[..., 1] = 0.0
+    paths = constrained_paths(folded, FORMATS)
+    assert len(paths) == 4                      # two views x two formats, in that order
+    for view in range(2):
+        for f in range(2):
+            one = PlateFormats(FORMATS.allowed[f:f + 1], FORMATS.lengths[f:f + 1],
+                               FORMATS.towards[f:f + 1])
+            assert paths[2 * view + f] == best_fitting_path(folded[view], one)
+
+
+def test_a_format_no_path_can_spell_is_left_out():
+    folded = np.zeros((1, 2, len(VOCAB.chars)))
+    folded[..., 0] = 1.0
+    # two frames spell two characters at most: the three-character format cannot be read
+    assert constrained_paths(folded, FORMATS) == [[VOCAB.chars.index("A"), VOCAB.chars.index("B")]]
+
+
+def test_formats_a_vocabulary_cannot_spell_are_left_out():
+    assert PlateFormats.of((PositionFormat(("A", "中"), False),), VOCAB) is None
+    formats = PlateFormats.of((PositionFormat(("A", "中"), False), PositionFormat(("A", "8"), False)),
+                              VOCAB)
+    a, e = VOCAB.chars.index("A"), VOCAB.chars.index("8")
+    assert formats.fits([a, e]) and not formats.fits([a]) and not formats.fits([a, e, e])
+
+
+def test_a_read_one_character_short_is_decoded_towards_the_format():
+    a, b, e = (VOCAB.chars.index(c) for c in ("A", "B", "8"))
+    folded = np.zeros((1, 5, len(VOCAB.chars)))
+    folded[0, :, 0] = 1.0
+    folded[0, 0] = folded[0, 2] = 0.0
+    folded[0, 0, a], folded[0, 2, e] = 1.0, 1.0
+    folded[0, 4, b], folded[0, 4, 0] = 0.3, 0.7     # the last character, faint: greedy reads A8
+    plain = best_of_views(folded, VOCAB)
+    assert plain.text == "A8"
+    reading = best_of_views(folded, VOCAB, formats=FORMATS)
+    assert reading.text == "A8B"
+    # the likelier A8 fits no format: the read is as doubtful as it is less likely (0.3 / 0.7)
+    assert reading.char_confidences == pytest.approx(tuple(c * 0.3 / 0.7 for c in (1, 1, 0.3)))
+    assert reading.alternatives[0][0] == "A8"
+    assert reading.alternatives[0][1] <= reading.confidence
+
+
+def test_a_read_is_never_decoded_towards_an_exact_only_format_but_may_fit_one():
+    a, b, e = (VOCAB.chars.index(c) for c in ("A", "B", "8"))
+    exact = PlateFormats.of((PositionFormat(("8", "B"), exact_only=True),
+                             PositionFormat(("A", "8", "B"), exact_only=False)), VOCAB)
+    folded = np.zeros((1, 3, len(VOCAB.chars)))
+    folded[0, :, 0] = 0.4
+    folded[0, 0, e], folded[0, 2, b] = 0.6, 0.6          # 8B, as read: an exact-only plate
+    folded[0, 1, a] = 0.4
+    assert best_of_views(folded, VOCAB, formats=exact).text == "8B"
+    folded[0, 0, e], folded[0, 0, a] = 0.0, 0.6          # AB fits neither: decoded towards A8B only
+    folded[0, 1, e], folded[0, 1, 0] = 0.3, 0.7
+    assert [len(p) for p in constrained_paths(folded, exact.decodable())] == [3]
+    assert best_of_views(folded, VOCAB, formats=exact).text == "A8B"
+
+
+def test_a_read_that_fits_is_read_as_without_formats():
+    a, b = (VOCAB.chars.index(c) for c in ("A", "B"))
+    folded = np.zeros((2, 3, len(VOCAB.chars)))
+    folded[:, :, 0] = 0.1
+    folded[:, 0, a], folded[:, 2, b], folded[:, 1, 0] = 0.9, 0.9, 1.0
+    reading = best_of_views(folded, VOCAB, formats=FORMATS)
+    assert reading.text == "AB"
+    assert reading == best_of_views(folded, VOCAB)
 
 
 def test_views_reframe_the_crop_as_their_margins_say():
