@@ -19,8 +19,9 @@ from checkpoint.wire.plates import normalise
 
 if TYPE_CHECKING:
     from checkpoint.config import ReaderConfig
+    from checkpoint.ctc import Reading
     from checkpoint.detect import PlateDetector
-    from checkpoint.recognise import PlateRecogniser, Reading
+    from checkpoint.recognise import PlateRecogniser
 
 
 @dataclass(frozen=True)

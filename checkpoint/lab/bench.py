@@ -23,11 +23,12 @@ import numpy as np
 
 from checkpoint.camera import CameraStats, run_camera
 from checkpoint.config import CameraConfig, CheckpointConfig, ReaderConfig
+from checkpoint.ctc import Reading
 from checkpoint.detect import Detection, PlateDetector
 from checkpoint.lab.sampleclip import LANES, ClipTruth, render_clip
 from checkpoint.read import (OnnxPlateReader, PlateReader, RapidOcrReader, Recognisers,
                              build_detector, build_plate_detector, build_recognisers)
-from checkpoint.recognise import PlateRecogniser, Reading
+from checkpoint.recognise import PlateRecogniser
 
 #: The bench clip for each ``--region``: where it is rendered and the plates it shows.
 CLIPS: dict[str, tuple[Path, tuple[str, ...]]] = {

@@ -4,7 +4,7 @@ import pytest
 
 from checkpoint.detect import Detection
 from checkpoint.read import OnnxPlateReader, Recognisers
-from checkpoint.recognise import Reading
+from checkpoint.ctc import Reading
 
 
 def line(x: float, y: float, w: float, h: float) -> Detection:

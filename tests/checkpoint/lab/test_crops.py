@@ -3,7 +3,7 @@ import numpy as np
 
 from checkpoint.lab.crops import RecogniserCropReader, whole
 from checkpoint.read import Recognisers
-from checkpoint.recognise import Reading
+from checkpoint.ctc import Reading
 
 
 class Named:
