@@ -178,16 +178,25 @@ def fit_plate(text: str, region: str | None) -> PlateFit | None:
 
 @dataclass(frozen=True)
 class PositionFormat:
-    """A plate format as the characters allowed at each of its positions."""
+    """A plate format as the characters a read may hold at each of its positions."""
 
     positions: tuple[str, ...]
     exact_only: bool    # a read must fit it as read: never corrected or decoded towards it
 
 
+def _read_as(allowed: str) -> str:
+    """The characters the grammar reads as one of ``allowed``: those, and each letter or digit
+    whose confusion partner is one (``_fit_char``)."""
+    return allowed + "".join(c for c in ascii_uppercase + digits
+                             if c not in allowed and _fit_char(c, allowed))
+
+
 def position_formats(region: str) -> tuple[PositionFormat, ...]:
-    """The position-wise plate formats of ``region`` (what a recogniser may decode a read
-    towards); none for a region checked by its shape only."""
-    return tuple(PositionFormat(tuple(_CLASSES[cls] for cls in fmt), fmt in _EXACT_ONLY)
+    """The position-wise plate formats of ``region``, as a read may hold them (with the
+    confusions ``fit_plate`` undoes, except in the exact-only formats): what a recogniser may
+    decode a read towards. None for a region checked by its shape only."""
+    return tuple(PositionFormat(tuple(_CLASSES[cls] if fmt in _EXACT_ONLY else
+                                      _read_as(_CLASSES[cls]) for cls in fmt), fmt in _EXACT_ONLY)
                  for fmt in _FORMATS.get(region, ()))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from checkpoint.ctc import (PlateFormats, PlateVocabulary, best_of_views, constrained_paths,
                             ctc_align, ctc_decode, ctc_log_likelihoods)
-from checkpoint.grammar import PositionFormat
+from checkpoint.grammar import PositionFormat, fit_plate, position_formats
 
 # A tiny model charset: blank, then what a generic OCR model knows, including non-plate characters
 CHARSET = ["<blank>", "A", "B", "8", "a", "Ａ", "-", "中", " "]
@@ -246,3 +246,15 @@ def test_a_read_that_fits_is_read_as_without_formats():
     reading = best_of_views(folded, VOCAB, formats=FORMATS)
     assert reading.text == "AB"
     assert reading == best_of_views(folded, VOCAB)
+
+
+def test_a_read_the_grammar_corrects_counts_as_fitting_and_is_left_to_it():
+    vocab = PlateVocabulary.from_charset(["<blank>", *"皖8B12345", " "])
+    formats = PlateFormats.of(position_formats("cn"), vocab)
+    folded = np.full((1, 13, len(vocab.chars)), 0.0)
+    folded[0, :, 0] = 1.0
+    for t, char in zip(range(0, 13, 2), "皖812345"):       # 8 where a letter belongs: B
+        folded[0, t, 0], folded[0, t, vocab.chars.index(char)] = 0.1, 0.9
+    reading = best_of_views(folded, vocab, formats=formats)
+    assert reading == best_of_views(folded, vocab)
+    assert fit_plate(reading.text, "cn").text == "皖B12345"
