@@ -361,11 +361,23 @@ def check_export(model: PlateCRNN, path: Path, crops: list[np.ndarray]) -> float
 
 # ------------------------------------------------------------------------------------ evaluate
 
+#: Crop heights (pixels) the card's figures are broken down by: where a band begins.
+HEIGHT_BANDS = (0, 16, 20, 24, 32, 48)
+
+
+def height_band(height: int) -> str:
+    """The ``HEIGHT_BANDS`` band of a crop height, as "16-19" (the last as "48+")."""
+    i = int(np.searchsorted(HEIGHT_BANDS, height, side="right")) - 1
+    return f"{HEIGHT_BANDS[i]}+" if i == len(HEIGHT_BANDS) - 1 else \
+        f"{HEIGHT_BANDS[i]}-{HEIGHT_BANDS[i + 1] - 1}"
+
+
 def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int = 1,
              breakdown: bool = False) -> dict:
     """Exact-plate accuracy through the edge's code: CtcRecogniser (each crop read in ``views``
-    framings), then to_plate_read; with ``breakdown``, per province character and plate type,
-    and the province confusions (label → read, the read's first character)."""
+    framings), then to_plate_read; with ``breakdown``, per province character, plate type, rows
+    (a crop read as a two-row plate or not) and crop height in pixels, and the province
+    confusions (label → read, the read's first character)."""
     rec = CtcRecogniser(model=path, threads=1, batch_size=8, views=views,
                         formats=position_formats("cn"))
     corners = np.zeros((4, 2), np.float32)
@@ -378,12 +390,17 @@ def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int =
     out: dict = {"images": len(texts), "exact": round(sum(right) / n, 4),
                  "exact_raw_read": round(raw / n, 4), "province_char": round(province / n, 4)}
     if breakdown:
-        groups: dict[str, dict[str, list[bool]]] = {"by_province": {}, "by_type": {}}
+        groups: dict[str, dict[str, list[bool]]] = {"by_province": {}, "by_type": {},
+                                                    "by_rows": {}, "by_height": {}}
         confusions: dict[str, int] = {}
-        for text, ok, reading in zip(texts, right, readings):
+        for crop, text, ok, reading in zip(crops, texts, right, readings):
             first = province_of(text)
             groups["by_province"].setdefault(first, []).append(ok)
             groups["by_type"].setdefault(type_of(text), []).append(ok)
+            h, w = crop.shape[:2]
+            two = rec.two_rows_below is not None and w < rec.two_rows_below * h
+            groups["by_rows"].setdefault("two" if two else "one", []).append(ok)
+            groups["by_height"].setdefault(height_band(h), []).append(ok)
             read_first = reading.text[:1] or EMPTY
             if first != OTHER and read_first != text[0]:
                 key = f"{text[0]}→{read_first}"
