@@ -5,10 +5,10 @@ that makes them runs in ``checkpoint.recognise``.
 
 A read's alternatives (the runner-up character at the closest calls) are what the stream's fuzzy
 matcher also tries. Of several views' reads, the text likeliest over all views (the CTC
-likelihood, summed) is kept. Given its region's plate formats (``checkpoint.grammar.
-position_formats``), a read is the likeliest text that is a plate: a view whose likeliest path
-drops a faint last character, or doubles one, is also decoded towards each format, and such a
-read is only as sure as it is likely next to the text the model preferred.
+likelihood, summed) is kept. Given its region's plate formats
+(``checkpoint.grammar.position_formats``), a read is the likeliest text that is a plate: a view
+whose likeliest path drops a faint last character, or doubles one, is also decoded towards each
+format, and such a read is only as sure as it is likely next to the text the model preferred.
 """
 from __future__ import annotations
 
