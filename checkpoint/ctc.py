@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -102,8 +103,9 @@ class PlateFormats:
             return False
         return bool(np.any((self.lengths == n) & self.allowed[:, np.arange(n), labels].all(axis=1)))
 
+    @cached_property
     def decodable(self) -> PlateFormats:
-        """The formats a read may be decoded towards."""
+        """The formats a read may be decoded towards (worked out once, not for every crop)."""
         return PlateFormats(self.allowed[self.towards], self.lengths[self.towards],
                             self.towards[self.towards])
 
@@ -294,7 +296,7 @@ def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
     index = {c: i for i, c in enumerate(vocab.chars)}
     texts = [text for r in readings for text in (r.text, *(t for t, _ in r.alternatives)) if text]
     if formats is not None:
-        towards = formats.decodable()
+        towards = formats.decodable
         # views whose read fits no format but is a character short or long of one (further
         # off, there is no plate to decode towards): where a view's read fits, it is already
         # that view's likeliest text of the formats
@@ -310,11 +312,11 @@ def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
     labels = [[index[c] for c in text] for text in candidates]
     by_view = ctc_view_log_likelihoods(folded, labels)
     scores = by_view.sum(axis=0)
-    order = np.argsort(-scores, kind="stable")
+    order = [int(i) for i in np.argsort(-scores, kind="stable")]
+    best = order[0]
     if formats is not None:
-        fitting = [i for i in order if formats.fits(labels[i]) and np.isfinite(scores[i])]
-        order = np.array(fitting[:1] + [i for i in order if i not in fitting[:1]])
-    best = int(order[0])
+        best = next((i for i in order if formats.fits(labels[i]) and np.isfinite(scores[i])), best)
+    rest = [i for i in order if i != best]
     clearest = int(np.argmax(by_view[:, best]))
     # a read the grammar chose over a likelier text is as doubtful as it is less likely, per view
     doubt = float(np.exp((scores[best] - scores.max()) / len(folded)))
@@ -322,5 +324,5 @@ def best_of_views(folded: np.ndarray, vocab: PlateVocabulary, max_alternatives: 
     mean = float(np.mean(confidences))
     alternatives = tuple((candidates[i],
                           mean * float(np.exp(min(0.0, scores[i] - scores[best]) / len(folded))))
-                         for i in order[1:max_alternatives + 1])
+                         for i in rest[:max_alternatives])
     return Reading(candidates[best], confidences, alternatives)

@@ -234,7 +234,7 @@ def test_a_read_is_never_decoded_towards_an_exact_only_format_but_may_fit_one():
     assert best_of_views(folded, VOCAB, formats=exact).text == "8B"
     folded[0, 0, e], folded[0, 0, a] = 0.0, 0.6          # AB fits neither: decoded towards A8B only
     folded[0, 1, e], folded[0, 1, 0] = 0.3, 0.7
-    assert [len(p) for p in constrained_paths(folded, exact.decodable())] == [3]
+    assert [len(p) for p in constrained_paths(folded, exact.decodable)] == [3]
     assert best_of_views(folded, VOCAB, formats=exact).text == "A8B"
 
 
