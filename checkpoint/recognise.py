@@ -81,13 +81,17 @@ def one_row(crop: np.ndarray) -> np.ndarray:
     return np.hstack([top, bottom])
 
 
-def as_line(crop: np.ndarray, two_rows_below: float | None) -> np.ndarray:
-    """The crop as a one-line recogniser reads it: a crop narrower than ``two_rows_below`` x its
-    height is a two-row plate, laid out by ``one_row``; None: every crop is one row."""
+def is_two_rows(crop: np.ndarray, two_rows_below: float | None) -> bool:
+    """Whether a recogniser reads the crop as a two-row plate: narrower than ``two_rows_below``
+    x its height; None: every crop is one row."""
     h, w = crop.shape[:2]
-    if two_rows_below is not None and w < two_rows_below * h:
-        return one_row(crop)
-    return crop
+    return two_rows_below is not None and w < two_rows_below * h
+
+
+def as_line(crop: np.ndarray, two_rows_below: float | None) -> np.ndarray:
+    """The crop as a one-line recogniser reads it: a two-row plate (``is_two_rows``) laid out
+    by ``one_row``."""
+    return one_row(crop) if is_two_rows(crop, two_rows_below) else crop
 
 
 def reframe(crop: np.ndarray, margins: tuple[float, float, float, float],

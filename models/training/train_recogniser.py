@@ -42,8 +42,8 @@ from checkpoint.grammar import position_formats
 from checkpoint.lab.cn_plates import CJK_FONTS, glyph
 from checkpoint.lab.evaluate import EMPTY, OTHER, province_of, type_of
 from checkpoint.read import to_plate_read
-from checkpoint.recognise import (REC_HEIGHT, VIEWS, CtcRecogniser, as_line, prepare_crop,
-                                  reach, views_of)
+from checkpoint.recognise import (REC_HEIGHT, VIEWS, CtcRecogniser, as_line, is_two_rows,
+                                  prepare_crop, reach, views_of)
 from checkpoint.wire.plates import CN_PROVINCES
 from models.training.onnx_export import export_onnx, max_abs_diff
 from models.training.paths import MODELS_DIR, WORK_DIR, data_root
@@ -397,10 +397,9 @@ def evaluate(path: Path, crops: list[np.ndarray], texts: list[str], views: int =
             first = province_of(text)
             groups["by_province"].setdefault(first, []).append(ok)
             groups["by_type"].setdefault(type_of(text), []).append(ok)
-            h, w = crop.shape[:2]
-            two = rec.two_rows_below is not None and w < rec.two_rows_below * h
+            two = is_two_rows(crop, rec.two_rows_below)
             groups["by_rows"].setdefault("two" if two else "one", []).append(ok)
-            groups["by_height"].setdefault(height_band(h), []).append(ok)
+            groups["by_height"].setdefault(height_band(crop.shape[0]), []).append(ok)
             read_first = reading.text[:1] or EMPTY
             if first != OTHER and read_first != text[0]:
                 key = f"{text[0]}→{read_first}"
