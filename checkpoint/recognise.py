@@ -14,6 +14,12 @@ was cut off, not the crop's edge repeated.
 
 A recogniser given its region's plate formats (``checkpoint.grammar.position_formats``) reads
 a plate as the likeliest text that is one. The decoding itself is ``checkpoint.ctc``.
+
+A model that reads two-row plates (CN) tells them by shape: a crop narrower than its
+``two_rows_below`` ratio is laid out as one line (``one_row``). A one-row plate seen from the
+side, or framed tilted, is as narrow; a crop whose ratio could be either is read both ways
+(``layouts``), the one-row way widened to a one-row plate's shape (``widened``), and the surer
+read kept.
 """
 from __future__ import annotations
 
@@ -88,10 +94,47 @@ def is_two_rows(crop: np.ndarray, two_rows_below: float | None) -> bool:
     return two_rows_below is not None and w < two_rows_below * h
 
 
-def as_line(crop: np.ndarray, two_rows_below: float | None) -> np.ndarray:
-    """The crop as a one-line recogniser reads it: a two-row plate (``is_two_rows``) laid out
-    by ``one_row``."""
-    return one_row(crop) if is_two_rows(crop, two_rows_below) else crop
+#: The narrowest a one-row CN plate is seen from the front, width / height (GA 36: 440 x 140 mm,
+#: 3.14, a little less where its frame is loose). Narrower, it is seen from the side.
+ONE_ROW_RATIO = 3.0
+
+
+def widened(crop: np.ndarray, ratio: float) -> np.ndarray:
+    """The crop stretched to at least ``ratio`` x its height: a plate seen from the side as it
+    is seen from the front, its characters as wide as the recogniser knows them."""
+    h, w = crop.shape[:2]
+    return crop if w >= ratio * h else cv2.resize(crop, (int(round(ratio * h)), h))
+
+
+def as_line(crop: np.ndarray, two_rows_below: float | None, two_rows: bool | None = None
+            ) -> np.ndarray:
+    """The crop as a one-line recogniser reads it: a two-row plate laid out by ``one_row``;
+    ``two_rows``: whether it is one (default: ``is_two_rows``). For a model that reads two rows
+    (CN plates), a one-row crop narrower than a one-row plate is ``widened`` to one."""
+    if two_rows is None:
+        two_rows = is_two_rows(crop, two_rows_below)
+    if two_rows:
+        return one_row(crop)
+    return crop if two_rows_below is None else widened(crop, ONE_ROW_RATIO)
+
+
+#: Crops whose width / height ratio lies within these shares of a model's ``two_rows_below``
+#: may be either: a one-row plate seen from the side (or framed with a tilt) is as narrow as a
+#: two-row plate seen from the front. Such a crop is read both ways and the surer read kept.
+EITHER_LAYOUT = (0.55, 1.15)
+
+
+def layouts(crop: np.ndarray, two_rows_below: float | None) -> tuple[bool, ...]:
+    """Whether to read the crop as two rows, one row, or both (``EITHER_LAYOUT``), the layout
+    its ratio says first."""
+    if two_rows_below is None:
+        return (False,)
+    h, w = crop.shape[:2]
+    first = is_two_rows(crop, two_rows_below)
+    lo, hi = EITHER_LAYOUT
+    if lo * two_rows_below * h <= w < hi * two_rows_below * h:
+        return first, not first
+    return (first,)
 
 
 def reframe(crop: np.ndarray, margins: tuple[float, float, float, float],
@@ -165,6 +208,7 @@ class CtcRecogniser:
         self.batch_size = batch_size
         self.views = VIEWS[:views]
         self.formats = PlateFormats.of(formats, self.vocab)
+        self._index = {c: i for i, c in enumerate(self.vocab.chars) if c}
 
     @property
     def context(self) -> tuple[float, float]:
@@ -172,27 +216,40 @@ class CtcRecogniser:
         width and height on each side: cut crops that much wider (``recognise(context=)``)."""
         return reach(self.views)
 
-    def _lines(self, crop: np.ndarray, context: tuple[float, float]) -> list[np.ndarray]:
-        """The crop's views as the model reads them: a two-row plate as one line, where the
-        model can."""
-        return [as_line(v, self.two_rows_below) for v in views_of(crop, self.views, context)]
+    def _lines(self, crop: np.ndarray, context: tuple[float, float]) -> list[list[np.ndarray]]:
+        """The crop's views as the model reads them, in each layout it may have (``layouts``):
+        a two-row plate as one line, where the model can."""
+        views = views_of(crop, self.views, context)
+        return [[as_line(v, self.two_rows_below, two_rows) for v in views]
+                for two_rows in layouts(views[0], self.two_rows_below)]
+
+    def _sureness(self, reading: Reading) -> tuple[bool, float]:
+        """How a reading ranks among a crop's layouts: a plate's text first, then confidence."""
+        fits = self.formats is None or self.formats.fits([self._index[c] for c in reading.text])
+        return bool(reading.text) and fits, reading.confidence
 
     def recognise(self, crops: list[np.ndarray],
                   context: tuple[float, float] = (0.0, 0.0)) -> list[Reading]:
-        """Each crop read in every view; ``context``: the crops were cut that much around the
-        plate on each side (shares of its width and height), which no view reads as plate."""
-        lines = [self._lines(c, context) for c in crops]
-        order = sorted(range(len(lines)), key=lambda i: lines[i][0].shape[1] / max(lines[i][0].shape[0], 1))
-        results: list[Reading | None] = [None] * len(lines)
+        """Each crop read in every view (and layout); ``context``: the crops were cut that much
+        around the plate on each side (shares of its width and height), which no view reads as
+        plate."""
+        entries = [(i, lines) for i, c in enumerate(crops) for lines in self._lines(c, context)]
+        order = sorted(range(len(entries)),
+                       key=lambda e: entries[e][1][0].shape[1] / max(entries[e][1][0].shape[0], 1))
+        results: list[Reading | None] = [None] * len(entries)
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            ratio = max(v.shape[1] / max(v.shape[0], 1) for i in idx for v in lines[i])
+            ratio = max(v.shape[1] / max(v.shape[0], 1) for e in idx for v in entries[e][1])
             width = int(np.ceil(REC_HEIGHT * max(ratio, self.min_width_ratio)))
-            batch = np.stack([prepare_crop(v, width) for i in idx for v in lines[i]])
+            batch = np.stack([prepare_crop(v, width) for e in idx for v in entries[e][1]])
             probs = self._session.run(None, {self._input: batch})[0]
-            for i, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
-                results[i] = (ctc_decode(p[0], self.vocab)
+            for e, p in zip(idx, probs.reshape(len(idx), len(self.views), *probs.shape[1:])):
+                results[e] = (ctc_decode(p[0], self.vocab)
                               if len(self.views) == 1 and self.formats is None
                               else best_of_views(self.vocab.fold(p), self.vocab,
                                                  formats=self.formats))
-        return [r for r in results if r is not None]
+        by_crop: list[list[Reading]] = [[] for _ in crops]
+        for (i, _), reading in zip(entries, results):  # each crop's layouts in ``layouts`` order
+            if reading is not None:
+                by_crop[i].append(reading)
+        return [max(rs, key=self._sureness) for rs in by_crop]

@@ -48,12 +48,40 @@ def test_only_a_model_that_reads_two_rows_splits_narrow_crops():
 
     rec = object.__new__(CtcRecogniser)                       # no model needed for the framing
     rec.views = VIEWS[:1]
-    narrow, wide = np.zeros((60, 120, 3), np.uint8), np.zeros((30, 100, 3), np.uint8)
+    square, narrow = np.zeros((60, 60, 3), np.uint8), np.zeros((60, 120, 3), np.uint8)
+    wide = np.zeros((30, 100, 3), np.uint8)
     rec.two_rows_below = None
-    assert rec._lines(narrow, (0.0, 0.0))[0] is narrow
+    assert [[v is narrow for v in layout] for layout in rec._lines(narrow, (0.0, 0.0))] == [[True]]
     rec.two_rows_below = 2.5
-    assert rec._lines(narrow, (0.0, 0.0))[0].shape != narrow.shape
-    assert rec._lines(wide, (0.0, 0.0))[0] is wide
+    (square_line,), = rec._lines(square, (0.0, 0.0))          # two rows, nothing else
+    assert square_line.shape != square.shape
+    (two_rows,), (one_row,) = rec._lines(narrow, (0.0, 0.0))  # either: two rows first
+    assert two_rows.shape != narrow.shape
+    assert one_row.shape == (60, 180, 3)                      # as one row, seen from the front
+    assert [[v is wide for v in layout] for layout in rec._lines(wide, (0.0, 0.0))] == [[True]]
+
+
+def test_only_narrower_crops_are_widened():
+    from checkpoint.recognise import widened
+
+    crop = np.arange(30 * 60 * 3, dtype=np.uint8).reshape(30, 60, 3)
+    assert widened(crop, 3.0).shape == (30, 90, 3)
+    assert widened(crop, 2.0) is crop and widened(crop, 1.5) is crop
+
+
+@pytest.mark.parametrize(("width", "expected"), [
+    (40, (True,)),            # 40 x 30: far narrower than any one-row plate
+    (45, (True, False)),      # from 0.55 x 2.5 x 30 = 41.25 px: a one-row plate from the side
+    (74, (True, False)),
+    (75, (False, True)),      # 2.5 x 30: as its ratio says, one row, but either
+    (86, (False, True)),
+    (87, (False,)),           # from 1.15 x 2.5 x 30 = 86.25 px: one row
+])
+def test_crops_of_an_uncertain_ratio_are_read_in_both_layouts(width, expected):
+    from checkpoint.recognise import layouts
+
+    assert layouts(np.zeros((30, width, 3), np.uint8), 2.5) == expected
+    assert layouts(np.zeros((30, width, 3), np.uint8), None) == (False,)
 
 
 # ---------------------------------------------------------------------- views with context
