@@ -81,7 +81,8 @@ clean: services-down
 # PyTorch, measure (models/README.md). Needs the train extra (torch; onnx for the export). Hours on
 # 2 cores. The data sets are read from KAKOU_DATA_DIR (make models KAKOU_DATA_DIR=/path), else
 # ../shared/data. The detector trains in two stages (the second continues the first on fresh
-# scenes; the stages' weights stay in .models-work/).
+# scenes; the stages' weights stay in .models-work/); the corner refiner trains after it, on the
+# corners it finds.
 models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m models.training.train_recogniser
@@ -90,3 +91,4 @@ models: venv system-deps
 	$(PY) -m models.training.train_detector --checkpoint .models-work/plate_det_stage1.pt
 	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
 	  --checkpoint .models-work/plate_det_stage2.pt
+	$(PY) -m models.training.train_corners

@@ -90,6 +90,12 @@ class ReaderConfig(StrictModel):
         "(rec_models) reads the rectified plate, with no text line search, so a character the "
         "text detector puts on a line of its own (a CN plate's province) is still read. Each "
         "needs a recogniser in rec_models; other regions are read from text lines")
+    corner_model: Path | None = Field(
+        default=Path("plate_corners.onnx"), description="plates read whole "
+        "(whole_plate_regions): the corner refiner that frames each plate the detector found "
+        "again where it is, before it is read (the detector's own corners miss a plate's edges "
+        "by about a tenth of its size); none: read between the detector's corners. Relative "
+        "paths are in models/ (or KAKOU_MODELS_DIR)")
     det_max_side: int = Field(
         default=960, ge=64, description="the text detector's input, longer side in pixels: "
         "larger finds smaller plates and costs time with the square of the side")
@@ -102,7 +108,6 @@ class ReaderConfig(StrictModel):
         default=0.8, ge=0, le=1, description="drop reads whose mean character confidence is "
         "below this. Higher drops more false plates (text that is not a plate) and more "
         "doubtful reads of real plates")
-
     @field_validator("rec_models")
     @classmethod
     def _known_regions(cls, models: dict[str, Path]) -> dict[str, Path]:

@@ -19,8 +19,9 @@ from checkpoint.wire.plates import normalise
 
 if TYPE_CHECKING:
     from checkpoint.config import ReaderConfig
+    from checkpoint.corners import CornerRefiner
     from checkpoint.ctc import Reading
-    from checkpoint.detect import PlateDetector
+    from checkpoint.detect import Detection, PlateDetector
     from checkpoint.recognise import PlateRecogniser
 
 
@@ -159,11 +160,13 @@ class OnnxPlateReader:
     Plates of the regions in ``whole_regions`` are read whole: ``whole`` (the plate detector)
     finds each plate with its corners, and the region's recogniser reads the rectified plate,
     so no text line has to happen to include every character (a CN plate's province character
-    is often a line of its own)."""
+    is often a line of its own). ``refiner`` frames each such plate again where it is, before
+    it is read."""
 
     def __init__(self, detector: PlateDetector, recognisers: Recognisers, *,
                  min_height: float, whole: PlateDetector | None = None,
-                 whole_regions: frozenset[str] = frozenset()) -> None:
+                 whole_regions: frozenset[str] = frozenset(),
+                 refiner: CornerRefiner | None = None) -> None:
         if whole_regions and whole is None:
             raise ValueError("plates read whole need a plate detector")
         self.detector = detector
@@ -171,20 +174,30 @@ class OnnxPlateReader:
         self.min_height = min_height
         self.whole = whole
         self.whole_regions = whole_regions
+        self.refiner = refiner
+
+    def _found(self, image: np.ndarray, region: str | None,
+               scale: float | None) -> list[Detection]:
+        if region not in self.whole_regions:
+            return [d for d in self.detector.detect(image, scale)
+                    if plate_shaped(d.corners, self.min_height)]
+        assert self.whole is not None
+        found = [d for d in self.whole.detect(image, scale)
+                 if plate_shaped(d.corners, self.min_height)]
+        if self.refiner is None or not found:
+            return found
+        return [d for d in self.refiner.refine(image, found)
+                if plate_shaped(d.corners, self.min_height)]
 
     def found(self, image: np.ndarray, region: str | None, *,
               scale: float | None = None) -> list[np.ndarray]:
         """The corners of every plate or line that ``read`` would read (the lab tells plates
         never found from plates found but read wrongly or not at all)."""
-        detector = self.whole if region in self.whole_regions else self.detector
-        return [d.corners for d in detector.detect(image, scale)
-                if plate_shaped(d.corners, self.min_height)]
+        return [d.corners for d in self._found(image, region, scale)]
 
     def read(self, image: np.ndarray, region: str | None, *,
              scale: float | None = None) -> list[PlateRead]:
-        detector = self.whole if region in self.whole_regions else self.detector
-        found = [d for d in detector.detect(image, scale)
-                 if plate_shaped(d.corners, self.min_height)]
+        found = self._found(image, region, scale)
         if not found:
             return []
         recogniser = self.recognisers.for_region(region)
@@ -238,4 +251,14 @@ def build_reader(cfg: ReaderConfig) -> PlateReader:
     plates = build_plate_detector(cfg)
     return OnnxPlateReader(build_detector(cfg, plates), build_recognisers(cfg),
                            min_height=cfg.min_text_height, whole=plates,
-                           whole_regions=frozenset(cfg.whole_plate_regions))
+                           whole_regions=frozenset(cfg.whole_plate_regions),
+                           refiner=build_refiner(cfg))
+
+
+def build_refiner(cfg: ReaderConfig) -> CornerRefiner | None:
+    """The corner refiner for plates read whole, where the config names one."""
+    if cfg.corner_model is None or not cfg.whole_plate_regions:
+        return None
+    from checkpoint.corners import CornerRefiner
+
+    return CornerRefiner(project_model(cfg.corner_model), threads=cfg.threads)

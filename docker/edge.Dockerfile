@@ -15,9 +15,10 @@ COPY checkpoint/*.py ./checkpoint/
 COPY checkpoint/wire/ ./checkpoint/wire/
 COPY configs/checkpoint-demo.yaml ./configs/
 RUN pip install --no-cache-dir '.[edge]'
-# The project's models a box uses by default (reader.plate_det_model, reader.rec_models, and the
-# terminal API's MRZ recogniser).
-COPY models/plate_det.onnx models/plate_rec_cn.onnx models/mrz_rec.onnx ./models/
+# The project's models a box uses by default (reader.plate_det_model, reader.corner_model,
+# reader.rec_models, and the terminal API's MRZ recogniser).
+COPY models/plate_det.onnx models/plate_corners.onnx models/plate_rec_cn.onnx models/mrz_rec.onnx \
+     ./models/
 ENV KAKOU_MODELS_DIR=/app/models
 
 # Spool (un-acknowledged events survive restarts and uplink loss) and evidence images live here.

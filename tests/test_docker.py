@@ -288,8 +288,8 @@ def test_the_box_image_carries_the_models_a_box_uses_by_default_and_no_others():
     from checkpoint.documents import MRZ_MODEL
 
     reader = ReaderConfig()
-    default = {f"models/{reader.plate_det_model}", f"models/{MRZ_MODEL}"} | {
-        f"models/{p}" for p in reader.rec_models.values()}
+    default = {f"models/{reader.plate_det_model}", f"models/{reader.corner_model}",
+               f"models/{MRZ_MODEL}"} | {f"models/{p}" for p in reader.rec_models.values()}
     assert {s for s in EDGE["box"] if s.endswith(".onnx")} == default
 
 

@@ -1,9 +1,9 @@
 """CN plate crops cut as the reader cuts them, for training the recogniser on what it is fed.
 
-The reader (``checkpoint.read.OnnxPlateReader``) cuts each plate at the plate detector's corners,
-with the context its recogniser's views look at (``reach(VIEWS)``). Those corners wander: they
-cut a few per cent off one side, sit a little loose, tilt; a recogniser tuned only on crops cut
-at a plate's true edges reads such crops worse. Here the committed plate detector runs, as the
+The reader (``checkpoint.read.OnnxPlateReader``) cuts each plate at the plate detector's corners
+(as the corner refiner frames them again), with the context its recogniser's views look at
+(``reach(VIEWS)``). Those corners wander: they cut a few per cent off one side, sit a little
+loose, tilt; a recogniser tuned only on crops cut at a plate's true edges reads such crops worse. Here the committed plate detector runs, as the
 reader runs it, on scenes whose plates' texts are known: synthetic scenes of CN plates
 (``models.training.synth_scenes``), and real scenes (the tuning half of ``ccpd-cn-scenes``), each
 resized, turned and moved a little so that it is found a little differently each time. Each plate
@@ -22,8 +22,9 @@ import cv2
 import numpy as np
 
 from checkpoint.config import ReaderConfig
+from checkpoint.corners import box_iou
 from checkpoint.detect import PlateDetector
-from checkpoint.read import build_plate_detector, plate_shaped, rectify
+from checkpoint.read import build_plate_detector, build_refiner, plate_shaped, rectify
 from checkpoint.recognise import VIEWS, reach
 from models.training.synth_plates import write_preview
 from models.training.synth_scenes import (FacePool, PlateLabel, add_distractors, add_plates,
@@ -42,15 +43,24 @@ Crops = tuple[list[np.ndarray], list[str]]
 
 
 class PipelineCutter:
-    """The plate detector and the plate-shape filter the default reader config uses, and the
-    context the CN recogniser's views want."""
+    """The plate detector, corner refiner and plate-shape filter the default reader config
+    uses, and the context the CN recogniser's views want."""
 
     def __init__(self) -> None:
         cfg = ReaderConfig()
         detector: PlateDetector | None = build_plate_detector(cfg)
         assert detector is not None, "the default reader config reads CN plates whole"
         self.detector, self.min_height = detector, cfg.min_text_height
+        self.refiner = build_refiner(cfg)
         self.context = reach(VIEWS)
+
+    def found(self, image: np.ndarray) -> list[np.ndarray]:
+        """The corners of each plate the reader would read in ``image``."""
+        found = [d for d in self.detector.detect(image) if plate_shaped(d.corners, self.min_height)]
+        if self.refiner is not None:
+            found = [d for d in self.refiner.refine(image, found)
+                     if plate_shaped(d.corners, self.min_height)]
+        return [d.corners for d in found]
 
     def __call__(self, image: np.ndarray, truths: Truths, exact: bool) -> Crops:
         """Each plate found in ``image`` that frames one of ``truths``, cut as the reader cuts
@@ -58,29 +68,19 @@ class PipelineCutter:
         crops that cut characters off are dropped (``sees_whole``); the real scenes' corners,
         segmented from loose boxes, are too rough to tell."""
         crops, texts = [], []
-        for d in self.detector.detect(image):
-            if not plate_shaped(d.corners, self.min_height):
-                continue
-            i = match(d.corners, [q for q, _ in truths])
-            if i is not None and (not exact or sees_whole(d.corners, truths[i][0], self.context)):
-                crops.append(rectify(image, d.corners, self.context))
+        for corners in self.found(image):
+            i = match(corners, [q for q, _ in truths])
+            if i is not None and (not exact or sees_whole(corners, truths[i][0], self.context)):
+                crops.append(rectify(image, corners, self.context))
                 texts.append(truths[i][1])
         return crops, texts
-
-
-def _box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    (ax0, ay0), (ax1, ay1) = a.min(axis=0), a.max(axis=0)
-    (bx0, by0), (bx1, by1) = b.min(axis=0), b.max(axis=0)
-    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def match(found: np.ndarray, quads: Sequence[np.ndarray], min_iou: float = MIN_IOU) -> int | None:
     """The true plate (index into ``quads``) a found plate's corners frame: its centre inside,
     the best box IoU, at least ``min_iou``; None if none."""
     centre = tuple(float(v) for v in found.mean(axis=0))
-    inside = [(i, _box_iou(found, q)) for i, q in enumerate(quads)
+    inside = [(i, box_iou(found, q)) for i, q in enumerate(quads)
               if cv2.pointPolygonTest(q.astype(np.float32), centre, False) >= 0]
     best = max(inside, key=lambda iq: iq[1], default=None)
     return best[0] if best is not None and best[1] >= min_iou else None

@@ -69,6 +69,34 @@ def test_plates_of_a_whole_plate_region_are_read_from_the_plate_detector():
     assert len(generic.crops) == 1
 
 
+class Shrinking:
+    """A corner refiner that frames every plate 10 px in from each side, and one more plate
+    too small to read."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def refine(self, image, found):
+        self.seen += len(found)
+        inner = [Detection(d.corners + np.float32([[10, 5], [-10, 5], [-10, -5], [10, -5]]),
+                           d.score) for d in found]
+        return inner + [line(150, 80, 30, 6)]
+
+
+def test_plates_read_whole_are_read_where_the_refiner_frames_them():
+    cn, generic, refiner = Named("鲁A12345"), Named("KA482BC"), Shrinking()
+    reader = OnnxPlateReader(Lines(), Recognisers(generic, {"cn": cn}), min_height=14,
+                             whole=Plates(), whole_regions=frozenset({"cn"}), refiner=refiner)
+    frame = np.zeros((100, 200, 3), np.uint8)
+    (read,) = reader.read(frame, "cn")                 # the refiner's tiny plate is not read
+    assert [c.shape for c in cn.crops] == [(20, 74, 3)]
+    np.testing.assert_allclose(read.corners, line(30, 25, 74, 20).corners)
+    np.testing.assert_allclose(reader.found(frame, "cn")[0], read.corners)
+    assert refiner.seen == 2
+    reader.read(frame, "eu")                           # text lines are never refined
+    assert refiner.seen == 2 and [c.shape for c in generic.crops] == [(30, 120, 3)]
+
+
 def test_a_whole_plate_region_needs_a_plate_detector():
     import pytest
 
@@ -96,3 +124,14 @@ def test_widen_grows_a_tilted_plate_along_its_own_axes():
     assert grown[0] == pytest.approx(plate[0] - 0.1 * across - 0.5 * down)
     assert grown[2] == pytest.approx(plate[2] + 0.1 * across + 0.5 * down)
     assert np.array_equal(widen(plate, (0.0, 0.0)), plate)
+
+
+def test_the_corner_refiner_is_built_as_configured():
+    from checkpoint.config import ReaderConfig
+    from checkpoint.onnx_models import ModelError
+    from checkpoint.read import build_refiner
+
+    assert build_refiner(ReaderConfig(corner_model=None)) is None
+    assert build_refiner(ReaderConfig(whole_plate_regions=())) is None
+    with pytest.raises(ModelError, match="missing-refiner.onnx"):
+        build_refiner(ReaderConfig(corner_model="missing-refiner.onnx"))
