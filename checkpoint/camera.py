@@ -20,7 +20,7 @@ from checkpoint.config import CameraConfig, CheckpointConfig
 from checkpoint.evidence import EvidenceCollector, EvidenceStore
 from checkpoint.motion import Box, MotionGate, clip, grow, union
 from checkpoint.passage import build_passage
-from checkpoint.read import PlateRead, PlateReader
+from checkpoint.read import PlateRead, PlateReader, sure_enough
 from checkpoint.sources import FrameSource, SourceError
 from checkpoint.track import Tracker, TrackerStep
 from checkpoint.wire.base import utcnow
@@ -100,6 +100,7 @@ def run_camera(camera: CameraConfig, cfg: CheckpointConfig, reader: PlateReader,
     evidence = EvidenceCollector()
     tracker: Tracker | None = None
     clock = stats.stage_s
+    char_floor = cfg.reader.min_char_confidence.get(camera.plate_region or "", 0.0)
 
     def settle(step: TrackerStep, image: np.ndarray | None) -> None:
         """Keep the frame for the tracks it improved, emit the tracks that ended."""
@@ -134,7 +135,7 @@ def run_camera(camera: CameraConfig, cfg: CheckpointConfig, reader: PlateReader,
             scale = cfg.reader.det_max_side / max(frame.image.shape[:2])
             reads = [] if region is None else _read_region(reader, camera, frame.image, region,
                                                            scale)
-            reads = [r for r in reads if r.confidence >= cfg.reader.min_confidence]
+            reads = [r for r in reads if sure_enough(r, cfg.reader.min_confidence, char_floor)]
             stats.frames_read += region is not None
             t3 = time.perf_counter()
             clock["read"] += t3 - t2

@@ -108,13 +108,20 @@ class ReaderConfig(StrictModel):
         default=0.8, ge=0, le=1, description="drop reads whose mean character confidence is "
         "below this. Higher drops more false plates (text that is not a plate) and more "
         "doubtful reads of real plates")
-    @field_validator("rec_models")
+    min_char_confidence: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: {"cn": 0.5}, description="per plate region: drop reads any "
+        "character of which is less sure than this. A plate is only as sure as its least sure "
+        "character, and a mean over sure ones hides a guess (a province read as another, a "
+        "character made up at the end). Default: cn 0.5 (every character at least an even "
+        "bet), measured with the CN recogniser; regions not named have no such floor")
+
+    @field_validator("rec_models", "min_char_confidence")
     @classmethod
-    def _known_regions(cls, models: dict[str, Path]) -> dict[str, Path]:
-        unknown = sorted(set(models) - set(REGIONS))
+    def _known_regions(cls, by_region: dict[str, object]) -> dict[str, object]:
+        unknown = sorted(set(by_region) - set(REGIONS))
         if unknown:
             raise ValueError(f"unknown plate region(s) {unknown}; expected some of {list(REGIONS)}")
-        return models
+        return by_region
 
     @model_validator(mode="after")
     def _whole_plates_have_a_recogniser(self) -> ReaderConfig:

@@ -135,6 +135,13 @@ def to_plate_read(reading: Reading, corners: np.ndarray, region: str | None) -> 
     return PlateRead(fit.text, confidence, corners, confs, tuple(alternatives.items()))
 
 
+def sure_enough(read: PlateRead, min_confidence: float, min_char_confidence: float) -> bool:
+    """Whether a read clears the reader's floors (``reader.min_confidence``, over its mean,
+    and ``reader.min_char_confidence``, over each character)."""
+    return (read.confidence >= min_confidence
+            and all(c >= min_char_confidence for c in read.char_confidences))
+
+
 def plate_shaped(corners: np.ndarray, min_height: float) -> bool:
     """Plate text lines are wide and not tiny; tall or small blobs are not worth reading."""
     tl, tr, _, bl = corners

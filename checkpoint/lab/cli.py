@@ -41,7 +41,8 @@ def _eval(args: argparse.Namespace) -> int:
         reader = build_crop_reader(reader_cfg) if crops else build_reader(reader_cfg)
         report = evaluate(args.eval_dir, reader, limit=args.limit, skip=args.skip,
                           every=args.every, progress=args.progress,
-                          min_confidence=reader_cfg.min_confidence)
+                          min_confidence=reader_cfg.min_confidence,
+                          min_char_confidence=reader_cfg.min_char_confidence)
     except ManifestError as exc:
         print(f"checkpoint eval: {exc}", file=sys.stderr)
         return 2

@@ -520,11 +520,15 @@ def select(items: list[LabelledImage], *, limit: int | None = None, skip: int = 
 
 def evaluate(folder: Path, reader: PlateReader | CropReader, *, limit: int | None = None,
              skip: int = 0, every: int = 1, progress: bool = True,
-             min_confidence: float = 0.0) -> EvalReport:
+             min_confidence: float = 0.0,
+             min_char_confidence: dict[str, float] | None = None) -> EvalReport:
     """Run ``reader`` over the labelled images in ``folder`` and measure it: a crop reader for a
-    crop set, a plate reader for a scene set. Scene reads below ``min_confidence`` are dropped
-    first, as the camera loop drops them. ``skip`` and ``every`` pick images by file name
+    crop set, a plate reader for a scene set. Scene reads under ``min_confidence`` (mean) or
+    their region's ``min_char_confidence`` (any character) are dropped first, as the camera
+    loop drops them. ``skip`` and ``every`` pick images by file name
     (``skip=1, every=2``: the 2nd, 4th, ...)."""
+    from checkpoint.read import sure_enough
+
     folder = Path(folder)
     items = select(load_manifest(folder), limit=limit, skip=skip, every=every)
     crop = is_crop_set(items)
@@ -555,7 +559,9 @@ def evaluate(folder: Path, reader: PlateReader | CropReader, *, limit: int | Non
             images.append(ImageResult(item.image, item.region, seconds, int(read is not None), 0))
         else:
             t0 = perf_counter()
-            reads = [r for r in reader.read(frame, item.region) if r.confidence >= min_confidence]
+            char_floor = (min_char_confidence or {}).get(item.region or "", 0.0)
+            reads = [r for r in reader.read(frame, item.region)
+                     if sure_enough(r, min_confidence, char_floor)]
             seconds = perf_counter() - t0
             results, false_plates = _read_scene(item, reads)
             if any(p.read is None and p.has_box for p in results) and hasattr(reader, "found"):

@@ -136,3 +136,31 @@ def test_a_live_box_keeps_no_passages_in_memory():
     assert sink.events == 5200
     # 5000 passages of 8 KB each would be 40 MB if any were kept
     assert after - before < 1_000_000, f"memory grew by {after - before} bytes"
+
+
+class GuessingReader:
+    """Reads one CN plate wherever it is asked, sure of every character but one guess."""
+
+    def read(self, image: np.ndarray, region: str | None, *,
+             scale: float | None = None) -> list[PlateRead]:
+        h, w = image.shape[:2]
+        x1, x2, y1, y2 = w / 3, w / 2, h / 2, h / 2 + 20
+        corners = np.float32([[x1, y1], [x2, y1], [x2, y2], [x1, y2]])
+        chars = (0.3, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)   # mean 0.9: over the 0.8 floor
+        return [PlateRead("鲁A12345", float(np.mean(chars)), corners, chars)]
+
+
+@pytest.mark.parametrize(("floors", "kept"), [({"cn": 0.5}, False), ({}, True)])
+def test_a_camera_drops_reads_with_a_guess_below_its_regions_character_floor(
+        tmp_path, floors, kept):
+    clip = render_clip(tmp_path / "clip.mp4", plates=["KA 482 BC"], gap_s=2.0)
+    cfg = CheckpointConfig(checkpoint_id="cp", spool_dir=tmp_path, evidence_dir=tmp_path / "ev",
+                           reader=ReaderConfig(min_char_confidence=floors),
+                           cameras=[CameraConfig(id="c1", source=clip.path, plate_region="cn")])
+    seen: list[VehiclePassage] = []
+    publisher = Publisher(Spool(tmp_path / "spool.sqlite"), UNREACHABLE_KAFKA, send_timeout_s=1.0)
+    try:
+        Checkpoint(cfg, publisher, GuessingReader, [seen.append]).run(realtime=False)
+    finally:
+        publisher.close()
+    assert bool(seen) is kept and {p.plate for p in seen} <= {"鲁A12345"}

@@ -129,3 +129,16 @@ def test_terminal_api_tls_needs_both_files_and_defaults(tmp_path):
         load_config(write(tmp_path, base + "  tls_certfile: box.crt\n"))
     api = load_config(write(tmp_path, base)).terminal_api
     assert (api.port, api.passage_window_s, api.tls_certfile) == (8443, 300.0, None)
+
+
+def test_the_character_floor_is_per_plate_region():
+    from pydantic import ValidationError
+
+    from checkpoint.config import ReaderConfig
+
+    assert ReaderConfig().min_char_confidence == {"cn": 0.5}
+    assert ReaderConfig(min_char_confidence={"eu": 0.3}).min_char_confidence == {"eu": 0.3}
+    with pytest.raises(ValidationError, match="unknown plate region"):
+        ReaderConfig(min_char_confidence={"xx": 0.5})
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        ReaderConfig(min_char_confidence={"cn": 1.5})

@@ -135,3 +135,18 @@ def test_the_corner_refiner_is_built_as_configured():
     assert build_refiner(ReaderConfig(whole_plate_regions=())) is None
     with pytest.raises(ModelError, match="missing-refiner.onnx"):
         build_refiner(ReaderConfig(corner_model="missing-refiner.onnx"))
+
+
+@pytest.mark.parametrize(("confidences", "sure"), [
+    ((0.99, 0.99, 0.99), True),
+    ((0.99, 0.99, 0.45), False),   # mean 0.81, but one character a guess
+    ((0.9, 0.85, 0.7), True),      # mean 0.82, every character likelier right than wrong
+    ((0.8, 0.75, 0.7), False),     # mean 0.75
+])
+def test_a_read_is_as_sure_as_its_mean_and_its_least_sure_character(confidences, sure):
+    from checkpoint.read import PlateRead, sure_enough
+
+    read = PlateRead("A12", float(np.mean(confidences)), np.zeros((4, 2), np.float32),
+                     confidences)
+    assert sure_enough(read, 0.8, 0.5) is sure
+    assert sure_enough(read, 0.0, 0.0)
