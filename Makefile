@@ -91,4 +91,4 @@ models: venv system-deps
 	$(PY) -m models.training.train_detector --checkpoint .models-work/plate_det_stage1.pt
 	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
 	  --checkpoint .models-work/plate_det_stage2.pt
-	$(PY) -m models.training.train_corners
+	$(PY) -m models.training.train_corners --threads 2

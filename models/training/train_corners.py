@@ -12,7 +12,7 @@ right and wrong over the edge's confidence floor; write ``models/plate_corners.j
 
 Synthetic only: no real image is trained on (the real scenes' labels are boxes, not corners).
 
-    python -m models.training.train_corners              # defaults = committed model
+    python -m models.training.train_corners --threads 2  # the committed model
     python -m models.training.train_corners --remeasure  # its card's figures, measured again
 """
 from __future__ import annotations
