@@ -185,6 +185,8 @@ class OnnxPlateReader:
 
     def _found(self, image: np.ndarray, region: str | None,
                scale: float | None) -> list[Detection]:
+        """What ``read`` reads: the text lines or plates shaped like a plate, those of the
+        regions read whole framed again by the refiner."""
         if region not in self.whole_regions:
             return [d for d in self.detector.detect(image, scale)
                     if plate_shaped(d.corners, self.min_height)]
