@@ -95,10 +95,9 @@ def blob(crops: list[np.ndarray]) -> np.ndarray:
 
 
 class CornerRefiner:
-    """The refiner model on a frame's found plates (one batch per frame); ``passes``: each
-    refined plate is cut and refined again that many times in all."""
+    """The refiner model on a frame's found plates, one batch per frame."""
 
-    def __init__(self, model: str | Path, *, threads: int = 1, passes: int = 1) -> None:
+    def __init__(self, model: str | Path, *, threads: int = 1) -> None:
         self._session = session(model, threads)
         meta = self._session.get_modelmeta().custom_metadata_map
         try:
@@ -107,7 +106,6 @@ class CornerRefiner:
         except (KeyError, ValueError) as exc:
             raise ModelError(f"model {model} lacks its crop geometry in its metadata: {exc}") \
                 from None
-        self.passes = passes
 
     def predict(self, crops: list[np.ndarray]) -> np.ndarray:
         """The model's corners for crops cut by ``geometry``: (N, 8) shares of the crop."""
@@ -117,10 +115,7 @@ class CornerRefiner:
         """``found`` with each plate's corners where the refiner sees it, one per plate."""
         if not found:
             return []
-        corners = [d.corners for d in found]
-        for _ in range(self.passes):
-            cut = [self.geometry.cut(image, c) for c in corners]
-            uv = self.predict([crop for crop, _ in cut])
-            corners = [from_crop(frame, p.reshape(4, 2)) for (_, frame), p in zip(cut, uv)]
-        return one_per_plate([Detection(c.astype(np.float32), d.score)
-                              for c, d in zip(corners, found)])
+        cut = [self.geometry.cut(image, d.corners) for d in found]
+        uv = self.predict([crop for crop, _ in cut])
+        return one_per_plate([Detection(from_crop(frame, p.reshape(4, 2)).astype(np.float32),
+                                        d.score) for (_, frame), p, d in zip(cut, uv, found)])
