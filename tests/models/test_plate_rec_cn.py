@@ -57,3 +57,25 @@ def test_reads_unseen_real_crops_as_well_as_its_card_says():
     once, in_views = share_right(1), share_right(len(VIEWS))
     assert once >= 0.82
     assert in_views >= max(once, 0.82)
+
+
+def test_one_row_plates_seen_from_the_side_are_read_as_one_row():
+    """A one-row plate squeezed to 2.1:1 (seen at about 50°) is as narrow as a two-row plate;
+    read both ways (``recognise.layouts``), the one-row way widened, the model reads it. Laid
+    out as two rows, as its shape alone says, it read none of these six."""
+    import cv2
+
+    from checkpoint.grammar import position_formats
+    from checkpoint.lab.cn_plates import draw_cn_plate, plate_for
+    from checkpoint.read import to_plate_read
+    from checkpoint.recognise import VIEWS, CtcRecogniser
+
+    texts = ["鲁A12345", "京BX3K72", "苏E8C2D5", "粤B5F2M1", "浙C6N0T8", "川A9M7K3"]
+    crops = []
+    for seed, text in enumerate(texts):
+        face = draw_cn_plate(np.random.default_rng(seed), plate_for(text), 0.5)
+        h = face.shape[0]
+        crops.append(cv2.resize(face.clip(0, 255).astype(np.uint8), (int(2.1 * h), h)))
+    rec = CtcRecogniser(model=MODEL, threads=1, views=len(VIEWS), formats=position_formats("cn"))
+    reads = [to_plate_read(r, np.zeros((4, 2), np.float32), "cn") for r in rec.recognise(crops)]
+    assert sum(r is not None and r.text == t for r, t in zip(reads, texts)) >= 5
