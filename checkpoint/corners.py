@@ -12,6 +12,7 @@ Two found plates that the refiner puts on one plate are one plate: the less sure
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,9 @@ def one_per_plate(found: list[Detection], min_iou: float = SAME_PLATE_IOU) -> li
     return [d for d in found if any(d is k for k in kept)]
 
 
-def blob(crops: list[np.ndarray]) -> np.ndarray:
-    """BGR crops as the refiner's input: (N, 3, H, W) float32, ``(v/255 - 0.5)/0.5``."""
+def blob(crops: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+    """BGR crops (a list, or an (N, H, W, 3) array) as the refiner's input: (N, 3, H, W)
+    float32, ``(v/255 - 0.5)/0.5``."""
     x = np.stack(crops).astype(np.float32)
     return ((x / 255.0 - 0.5) / 0.5).transpose(0, 3, 1, 2).copy()
 
@@ -107,7 +109,7 @@ class CornerRefiner:
             raise ModelError(f"model {model} lacks its crop geometry in its metadata: {exc}") \
                 from None
 
-    def predict(self, crops: list[np.ndarray]) -> np.ndarray:
+    def predict(self, crops: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
         """The model's corners for crops cut by ``geometry``: (N, 8) shares of the crop."""
         return self._session.run(None, {"x": blob(crops)})[0]
 

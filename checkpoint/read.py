@@ -149,6 +149,16 @@ def plate_shaped(corners: np.ndarray, min_height: float) -> bool:
     return h >= min_height and 1.2 <= w / max(h, 1e-6) <= 12.0
 
 
+def whole_plates(image: np.ndarray, detector: PlateDetector, refiner: CornerRefiner | None,
+                 min_height: float, scale: float | None = None) -> list[Detection]:
+    """The plates a reader reads whole in ``image``: found by the plate ``detector``, shaped
+    like a plate (``plate_shaped``), framed again by ``refiner`` where there is one."""
+    found = [d for d in detector.detect(image, scale) if plate_shaped(d.corners, min_height)]
+    if refiner is None or not found:
+        return found
+    return [d for d in refiner.refine(image, found) if plate_shaped(d.corners, min_height)]
+
+
 @dataclass(frozen=True)
 class Recognisers:
     """The recogniser for plates of each region that has its own, and the one for all others."""
@@ -191,12 +201,7 @@ class OnnxPlateReader:
             return [d for d in self.detector.detect(image, scale)
                     if plate_shaped(d.corners, self.min_height)]
         assert self.whole is not None
-        found = [d for d in self.whole.detect(image, scale)
-                 if plate_shaped(d.corners, self.min_height)]
-        if self.refiner is None or not found:
-            return found
-        return [d for d in self.refiner.refine(image, found)
-                if plate_shaped(d.corners, self.min_height)]
+        return whole_plates(image, self.whole, self.refiner, self.min_height, scale)
 
     def found(self, image: np.ndarray, region: str | None, *,
               scale: float | None = None) -> list[np.ndarray]:

@@ -3,10 +3,11 @@
 The reader (``checkpoint.read.OnnxPlateReader``) cuts each plate at the plate detector's corners
 (as the corner refiner frames them again), with the context its recogniser's views look at
 (``reach(VIEWS)``). Those corners wander: they cut a few per cent off one side, sit a little
-loose, tilt; a recogniser tuned only on crops cut at a plate's true edges reads such crops worse. Here the committed plate detector runs, as the
-reader runs it, on scenes whose plates' texts are known: synthetic scenes of CN plates
-(``models.training.synth_scenes``), and real scenes (the tuning half of ``ccpd-cn-scenes``), each
-resized, turned and moved a little so that it is found a little differently each time. Each plate
+loose, tilt; a recogniser tuned only on crops cut at a plate's true edges reads such crops worse.
+Here the committed plate detector runs, as the reader runs it, on scenes whose plates' texts are
+known: synthetic scenes of CN plates (``models.training.synth_scenes``), and real scenes (the
+tuning half of ``ccpd-cn-scenes``), each resized, turned and moved a little so that it is found
+a little differently each time. Each plate
 found is matched to the true plate it frames and cut with the reader's context.
 
     python -m models.training.pipeline_crops OUT_DIR [--count 40] [--seed 0]   # PNG samples
@@ -24,7 +25,7 @@ import numpy as np
 from checkpoint.config import ReaderConfig
 from checkpoint.corners import box_iou
 from checkpoint.detect import PlateDetector
-from checkpoint.read import build_plate_detector, build_refiner, plate_shaped, rectify
+from checkpoint.read import build_plate_detector, build_refiner, rectify, whole_plates
 from checkpoint.recognise import VIEWS, reach
 from models.training.synth_plates import write_preview
 from models.training.synth_scenes import (FacePool, PlateLabel, add_distractors, add_plates,
@@ -56,11 +57,8 @@ class PipelineCutter:
 
     def found(self, image: np.ndarray) -> list[np.ndarray]:
         """The corners of each plate the reader would read in ``image``."""
-        found = [d for d in self.detector.detect(image) if plate_shaped(d.corners, self.min_height)]
-        if self.refiner is not None:
-            found = [d for d in self.refiner.refine(image, found)
-                     if plate_shaped(d.corners, self.min_height)]
-        return [d.corners for d in found]
+        return [d.corners for d in whole_plates(image, self.detector, self.refiner,
+                                                self.min_height)]
 
     def __call__(self, image: np.ndarray, truths: Truths, exact: bool) -> Crops:
         """Each plate found in ``image`` that frames one of ``truths``, cut as the reader cuts

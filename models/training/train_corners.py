@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from checkpoint.config import ReaderConfig
 from checkpoint.corners import UNIT, CornerRefiner, blob, to_crop
-from checkpoint.detect import Detection, PlateDetector
+from checkpoint.detect import PlateDetector
 from checkpoint.read import (build_plate_detector, build_reader, plate_shaped, rectify,
                              sure_enough, to_plate_read)
 from models.training.corners import GEOMETRY, PlateCornerNet
@@ -99,7 +99,7 @@ def train(model: PlateCornerNet, crops: np.ndarray, targets: np.ndarray, *, step
         x = crops[idx].astype(np.float32)
         gain = rng.uniform(0.7, 1.3, (batch_size, 1, 1, 1))
         x = np.clip((x - 128) * gain + 128 + rng.uniform(-30, 30, (batch_size, 1, 1, 1)), 0, 255)
-        loss = torch.nn.functional.smooth_l1_loss(model(torch.from_numpy(blob(list(x)))),
+        loss = torch.nn.functional.smooth_l1_loss(model(torch.from_numpy(blob(x))),
                                                   torch.from_numpy(targets[idx]), beta=0.02)
         opt.zero_grad()
         loss.backward()
@@ -124,10 +124,10 @@ def export(model: PlateCornerNet, path: Path) -> None:
 
 def check_export(model: PlateCornerNet, path: Path, crops: np.ndarray) -> float:
     """Largest difference between onnxruntime's corners and PyTorch's on ``crops``."""
-    x = blob(list(crops))
+    x = blob(crops)
     with torch.no_grad():
         reference = model(torch.from_numpy(x)).numpy()
-    return max_abs_diff([reference], [CornerRefiner(path).predict(list(crops))])
+    return max_abs_diff([reference], [CornerRefiner(path).predict(crops)])
 
 
 def corner_miss(corners: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -158,7 +158,7 @@ def evaluate(path: Path, scenes: int) -> dict:
             if i is None:
                 continue
             t0 = time.perf_counter()
-            refined = refiner.refine(image, [Detection(d.corners, d.score)])[0].corners
+            refined = refiner.refine(image, [d])[0].corners
             seconds += time.perf_counter() - t0
             for key, corners in (("found", d.corners), ("refined", refined)):
                 miss[key].append(corner_miss(corners, quads[i]))
