@@ -85,10 +85,10 @@ clean: services-down
 # corners it finds.
 models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
-	$(PY) -m models.training.train_recogniser
 	$(PY) -m models.training.train_latin
 	$(PY) -m models.training.train_mrz
 	$(PY) -m models.training.train_detector --checkpoint .models-work/plate_det_stage1.pt
 	$(PY) -m models.training.train_detector --init .models-work/plate_det_stage1.pt --seed 1 --steps 2400 --lr 1.5e-3 \
 	  --checkpoint .models-work/plate_det_stage2.pt
 	$(PY) -m models.training.train_corners --threads 2
+	$(PY) -m models.training.train_recogniser

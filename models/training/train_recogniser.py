@@ -474,25 +474,25 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for torch, numpy and the renderer")
     p.add_argument("--synth-train", type=int, default=40000, help="synthetic crops to pre-render")
     p.add_argument("--pretrain-steps", type=int, default=7000)
-    p.add_argument("--finetune-steps", type=int, default=3500)
+    p.add_argument("--finetune-steps", type=int, default=6000)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate, pre-training")
     p.add_argument("--finetune-lr", type=float, default=1.5e-3)
-    p.add_argument("--real-fraction", type=float, default=0.75,
+    p.add_argument("--real-fraction", type=float, default=0.5,
                    help="share of real crops in each fine-tuning batch")
     p.add_argument("--splice", type=float, default=0.7,
                    help="share of real fine-tuning crops with characters spliced in from others")
-    p.add_argument("--province-swap", type=float, default=0.6,
+    p.add_argument("--province-swap", type=float, default=0.9,
                    help="share of real fine-tuning crops whose province character is redrawn as "
                         "another province's (the real crops are almost all 皖)")
     p.add_argument("--jitter", type=float, default=0.08,
                    help="real crops' corners move by up to this share of the crop's size")
     p.add_argument("--shift", type=float, default=0.05,
                    help="half the real crops move sideways by up to this share of their width")
-    p.add_argument("--pipeline-crops", type=int, default=0,
+    p.add_argument("--pipeline-crops", type=int, default=3000,
                    help="synthetic-scene plates to cut as the reader cuts them (plate detector, "
                         "context), with the real tuning scenes' (models.training.pipeline_crops)")
-    p.add_argument("--pipeline-fraction", type=float, default=0.0,
+    p.add_argument("--pipeline-fraction", type=float, default=0.2,
                    help="share of those crops in each fine-tuning batch (0: none are cut)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="folder of the data sets; None: $KAKOU_DATA_DIR if set, else ../shared/data")
@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="load the pre-trained weights from this file if it exists (skipping "
                         "pre-training), else save them there after pre-training (e.g. "
                         f"{WORK_DIR.name}/cn/pretrained.pt)")
-    p.add_argument("--eval-synth", type=int, default=2000)
+    p.add_argument("--eval-synth", type=int, default=4000)
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads and render workers")
     p.add_argument("--out", type=Path, default=MODELS_DIR / "plate_rec_cn.onnx")
