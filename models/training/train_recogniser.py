@@ -5,7 +5,8 @@ fine-tune on every other crop (by file name: the 1st, 3rd, ...) of ``lprnet-cn-c
 (Apache-2.0; ``--data``, else that folder of the data root: ``--data-dir``, see
 ``models.training.paths``), in batches mixed with synthetic plates so the other colours and
 formats are not forgotten, and (``--pipeline-fraction``) with plates cut as the reader cuts
-them, at the plate detector's wandering corners (``models.training.pipeline_crops``); (c) export
+them, found by the plate detector and framed again by the corner refiner
+(``models.training.pipeline_crops``: so the recogniser trains after both); (c) export
 ``models/plate_rec_cn.onnx`` with the character list in its metadata; (d) check onnxruntime
 against PyTorch; (e) evaluate through the edge's own code (``CtcRecogniser`` +
 ``to_plate_read``) on the other 250 crops (never trained on; read once and in views) and on
@@ -631,8 +632,9 @@ def main(argv: list[str] | None = None) -> None:
             {"name": "ccpd-cn-scenes plates, cut at their labelled boxes (CCPD)", "licence": "MIT",
              "train": [scene_names[i] for i in scene_train],
              "test": [scene_names[i] for i in scene_test]},
-            *([{"name": "pipeline crops: plates found by models/plate_det.onnx and cut with the "
-                        "reader's context (models/training/pipeline_crops.py), in synthetic CN "
+            *([{"name": "pipeline crops: plates found by models/plate_det.onnx, framed again by "
+                        "models/plate_corners.onnx and cut with the reader's context "
+                        "(models/training/pipeline_crops.py), in synthetic CN "
                         f"scenes and in {SCENE_VARIANTS} variants of each ccpd-cn-scenes "
                         "training scene above",
                 "synthetic": len(pipe) - n_pipe_real, "real": n_pipe_real,
