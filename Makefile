@@ -82,7 +82,7 @@ clean: services-down
 # 2 cores. The data sets are read from KAKOU_DATA_DIR (make models KAKOU_DATA_DIR=/path), else
 # ../shared/data. The detector trains in two stages (the second continues the first on fresh
 # scenes; the stages' weights stay in .models-work/); the corner refiner trains after it, on the
-# corners it finds.
+# corners it finds; the CN recogniser trains last, partly on plates the two find and frame.
 models: venv system-deps
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m models.training.train_latin

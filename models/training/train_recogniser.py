@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="half the real crops move sideways by up to this share of their width")
     p.add_argument("--pipeline-crops", type=int, default=3000,
                    help="synthetic-scene plates to cut as the reader cuts them (plate detector, "
-                        "context), with the real tuning scenes' (models.training.pipeline_crops)")
+                        "corner refiner, context), with the real tuning scenes' (models.training.pipeline_crops)")
     p.add_argument("--pipeline-fraction", type=float, default=0.2,
                    help="share of those crops in each fine-tuning batch (0: none are cut)")
     p.add_argument("--data-dir", type=Path, default=None,
