@@ -310,10 +310,11 @@ def pipeline_set(seed: int, count: int, scene_names: list[str], scenes_dir: Path
 
 def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str, *,
                 batch_fn: Callable[[list[np.ndarray]], torch.Tensor] = to_batch,
-                targets_fn: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]] = to_targets
-                ) -> float:
-    """``steps`` AdamW steps with a one-cycle schedule; returns the seconds taken. ``batch_fn``
-    and ``targets_fn`` turn crops and texts into tensors (default: this recogniser's)."""
+                targets_fn: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]] = to_targets,
+                device: str = "cpu") -> float:
+    """``steps`` AdamW steps with a one-cycle schedule on ``device`` (where the model is);
+    returns the seconds taken. ``batch_fn`` and ``targets_fn`` turn crops and texts into
+    tensors (default: this recogniser's)."""
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
@@ -323,10 +324,10 @@ def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str, 
     avg = None
     for _ in bar:
         crops, texts = next_batch()
-        x = batch_fn(crops)
-        targets, lengths = targets_fn(texts)
+        x = batch_fn(crops).to(device)
+        targets, lengths = (t.to(device) for t in targets_fn(texts))
         logp = model(x).log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
-        inputs = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+        inputs = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long, device=device)
         loss = ctc(logp, targets, inputs, lengths)
         opt.zero_grad()
         loss.backward()
@@ -477,6 +478,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--pretrain-steps", type=int, default=7000)
     p.add_argument("--finetune-steps", type=int, default=6000)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--width", type=float, default=1.0,
+                   help="channel multiplier of every layer (models.training.recogniser.PlateCRNN)")
+    p.add_argument("--device", default="cpu",
+                   help="torch device to train on (e.g. cuda); export and measurement run on the CPU")
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate, pre-training")
     p.add_argument("--finetune-lr", type=float, default=1.5e-3)
     p.add_argument("--real-fraction", type=float, default=0.5,
@@ -541,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
         remeasure(args.out, held_out)
         return
 
-    model = PlateCRNN(NUM_CLASSES)
+    model = PlateCRNN(NUM_CLASSES, width=args.width).to(args.device)
     n_params = sum(p.numel() for p in model.parameters())
 
     def synth_batch_fn(n: int):
@@ -549,11 +554,11 @@ def main(argv: list[str] | None = None) -> None:
         return [synth[i] for i in idx], [synth_texts[i] for i in idx]
 
     if args.pretrained and args.pretrained.is_file():
-        model.load_state_dict(torch.load(args.pretrained))
+        model.load_state_dict(torch.load(args.pretrained, map_location=args.device))
         pre_s = 0.0
     else:
         pre_s = train_steps(model, args.pretrain_steps, args.lr,
-                            lambda: synth_batch_fn(args.batch_size), "pre-train")
+                            lambda: synth_batch_fn(args.batch_size), "pre-train", device=args.device)
         if args.pretrained:
             args.pretrained.parent.mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), args.pretrained)
@@ -562,7 +567,7 @@ def main(argv: list[str] | None = None) -> None:
                 "min_width_ratio": str(MIN_WIDTH_RATIO)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pre_path = args.out.with_suffix(".pretrained.onnx")
-    export(model, pre_path, metadata)
+    export(model.cpu(), pre_path, metadata)
     pre_real = evaluate(pre_path, [real[i] for i in test_idx], [real_texts[i] for i in test_idx])
     pre_path.unlink()
     print("before fine-tuning, unseen real:", pre_real)
@@ -597,15 +602,16 @@ def main(argv: list[str] | None = None) -> None:
         p_crops = [pipeline_view(rng, pipe[i]) for i in idx]
         return crops + s_crops + p_crops, texts + s_texts + [pipe_texts[i] for i in idx]
 
-    fine_s = train_steps(model, args.finetune_steps, args.finetune_lr, mixed_batch, "fine-tune") \
-        if args.finetune_steps and train_idx else 0.0
+    fine_s = train_steps(model.to(args.device), args.finetune_steps, args.finetune_lr, mixed_batch,
+                         "fine-tune", device=args.device) if args.finetune_steps and train_idx else 0.0
 
-    export(model, args.out, metadata)
+    export(model.cpu(), args.out, metadata)
     diff = check_export(model, args.out, [real[i] for i in test_idx[:16]] + eval_synth[:16])
     report = {
         "model": args.out.name,
         "architecture": "CRNN: 6 conv (3x3/BN/ReLU, 16-128 ch, height 48->1, width /4) + 3 dilated "
-                        "1-D conv (128 ch) + 1x1; CTC; softmax in the exported graph",
+                        "1-D conv (128 ch) + 1x1; CTC; softmax in the exported graph"
+                        + (f"; every layer's channels x {args.width:g}" if args.width != 1 else ""),
         "parameters": n_params,
         "onnx_bytes": args.out.stat().st_size,
         "classes": NUM_CLASSES,

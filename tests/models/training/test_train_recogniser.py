@@ -16,3 +16,26 @@ def test_crop_heights_fall_in_their_band(height, band):
 def test_bands_sort_as_their_heights_do():
     bands = [height_band(h) for h in HEIGHT_BANDS]
     assert bands == sorted(bands) and len(set(bands)) == len(HEIGHT_BANDS)
+
+
+@pytest.mark.parametrize("width", [1.0, 1.5])
+def test_a_wider_recogniser_reads_the_same_frames_and_classes(width):
+    import torch
+
+    from models.training.recogniser import PlateCRNN
+
+    model = PlateCRNN(num_classes=70, width=width).eval()
+    with torch.no_grad():
+        out = model(torch.zeros(2, 3, 48, 160))
+    assert out.shape == (2, 40, 70)  # one frame per 4 pixels of width, whatever the channels
+
+
+def test_width_scales_every_layer():
+    from models.training.recogniser import PlateCRNN
+
+    def count(width: float) -> int:
+        return sum(p.numel() for p in PlateCRNN(num_classes=70, width=width).parameters())
+
+    # convolutions grow with the square of the channels, the last 1x1 layer linearly
+    assert 2 * count(1.0) < count(1.5) < 2.25 * count(1.0)
+    assert count(2.0) > 3.5 * count(1.0)
