@@ -310,11 +310,12 @@ def pipeline_set(seed: int, count: int, scene_names: list[str], scenes_dir: Path
 
 def train_steps(model: PlateCRNN, steps: int, lr: float, next_batch, desc: str, *,
                 batch_fn: Callable[[list[np.ndarray]], torch.Tensor] = to_batch,
-                targets_fn: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]] = to_targets,
-                device: str = "cpu") -> float:
-    """``steps`` AdamW steps with a one-cycle schedule on ``device`` (where the model is);
-    returns the seconds taken. ``batch_fn`` and ``targets_fn`` turn crops and texts into
-    tensors (default: this recogniser's)."""
+                targets_fn: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]] = to_targets
+                ) -> float:
+    """``steps`` AdamW steps with a one-cycle schedule, on the device the model is on; returns
+    the seconds taken. ``batch_fn`` and ``targets_fn`` turn crops and texts into tensors
+    (default: this recogniser's)."""
+    device = next(model.parameters()).device
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
@@ -558,7 +559,7 @@ def main(argv: list[str] | None = None) -> None:
         pre_s = 0.0
     else:
         pre_s = train_steps(model, args.pretrain_steps, args.lr,
-                            lambda: synth_batch_fn(args.batch_size), "pre-train", device=args.device)
+                            lambda: synth_batch_fn(args.batch_size), "pre-train")
         if args.pretrained:
             args.pretrained.parent.mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), args.pretrained)
@@ -603,7 +604,7 @@ def main(argv: list[str] | None = None) -> None:
         return crops + s_crops + p_crops, texts + s_texts + [pipe_texts[i] for i in idx]
 
     fine_s = train_steps(model.to(args.device), args.finetune_steps, args.finetune_lr, mixed_batch,
-                         "fine-tune", device=args.device) if args.finetune_steps and train_idx else 0.0
+                         "fine-tune") if args.finetune_steps and train_idx else 0.0
 
     export(model.cpu(), args.out, metadata)
     diff = check_export(model, args.out, [real[i] for i in test_idx[:16]] + eval_synth[:16])

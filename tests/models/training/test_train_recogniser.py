@@ -39,3 +39,19 @@ def test_width_scales_every_layer():
     # convolutions grow with the square of the channels, the last 1x1 layer linearly
     assert 2 * count(1.0) < count(1.5) < 2.25 * count(1.0)
     assert count(2.0) > 3.5 * count(1.0)
+
+
+def test_training_steps_move_the_weights_of_the_model_where_it_is():
+    import numpy as np
+    import torch
+
+    from models.training.recogniser import PlateCRNN
+    from models.training.train_recogniser import NUM_CLASSES, train_steps
+
+    torch.manual_seed(0)
+    model = PlateCRNN(NUM_CLASSES)
+    before = [p.detach().clone() for p in model.parameters()]
+    crops = [np.full((48, 200, 3), 128, np.uint8), np.full((48, 200, 3), 60, np.uint8)]
+    seconds = train_steps(model, 2, 1e-3, lambda: (crops, ["京A12345", "鲁B6789D"]), "test")
+    assert seconds > 0
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
